@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # Connection options shared by every gcore.tasks module.
+    DOCUMENTATION = r"""
+options:
+  api_key:
+    description:
+      - 'Gcore API key (permanent API token), sent as C(Authorization: APIKey <key>).'
+      - If not set, the value of the E(GCORE_API_KEY) environment variable is used.
+      - The key is never logged, printed or returned.
+    type: str
+    required: true
+  api_url:
+    description:
+      - Base URL of the Gcore API, with its C(http://) or C(https://) scheme.
+      - If not set, the value of the E(GCORE_BASE_URL) environment variable is used.
+      - Proxies from E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) are honoured.
+    type: str
+    default: https://api.gcore.com
+  api_timeout:
+    description:
+      - Seconds to wait for the API to answer each single request (not the whole wait).
+    type: float
+    default: 30.0
+  api_retries:
+    description:
+      - How many times a request is retried after HTTP 408, 409, 429, 500, 502, 503 or 504, a
+        connection error or a read timeout, with exponential backoff (0.5 s doubling up to 8 s,
+        with jitter). A C(Retry-After) header (seconds or HTTP date) is honoured up to 60 s.
+      - V(0) disables retries.
+    type: int
+    default: 3
+  validate_certs:
+    description:
+      - Whether to verify the API's TLS certificate. Set to V(false) only against a test endpoint.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM file of CA certificates to verify the API's certificate against, instead of the
+        bundle shipped with C(certifi).
+    type: path
+requirements:
+  - python >= 3.9
+  - requests
+notes:
+  - All modules of this collection belong to the action group C(gcore.tasks.all), so
+    C(module_defaults) with C(group/gcore.tasks.all) sets the connection options once per play.
+  - 'The modules only talk to the API; run them on the controller with C(delegate_to: localhost)
+    or in a play on C(localhost).'
+"""
+
+    # The data masking option of modules that return task objects.
+    TASK_DATA = r"""
+options:
+  mask_task_data:
+    description:
+      - A task's C(data) echoes the parameters of the write call that started it, which can hold
+        secrets (an instance's password, C(user_data), a secret's payload, private keys).
+      - When V(true), the values of keys that look sensitive (C(password), C(secret), C(token),
+        C(private_key), C(user_data), C(payload), ...) are replaced by C(********) at any depth.
+      - Set to V(false) to return C(data) exactly as the API sent it.
+    type: bool
+    default: true
+"""

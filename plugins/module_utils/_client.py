@@ -1,0 +1,261 @@
+# -*- coding: utf-8 -*-
+# This module_utils file is PRIVATE to the gcore.tasks collection.
+# It may change at any time without notice; do not import it from other collections.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one HTTP client of gcore.tasks: a requests session speaking the Gcore Cloud API."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import platform
+import re
+import traceback
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    Retry = object
+
+from ansible_collections.gcore.tasks.plugins.module_utils._version import COLLECTION_VERSION
+
+DEFAULT_API_URL = "https://api.gcore.com"
+RETRY_STATUSES = (408, 409, 429, 500, 502, 503, 504)
+BACKOFF_FACTOR = 0.5
+BACKOFF_MAX = 8.0
+RETRY_AFTER_MAX = 60.0
+MAX_PAGE_SIZE = 1000
+_BODY_SNIPPET = 120
+
+
+class GcoreError(Exception):
+    """Any failure talking to the Gcore API, with what the API said about it.
+
+    It never holds the API key: only the method, the path, the status and the
+    fields of Gcore's error body (exception_class, message, request_id).
+    """
+
+    def __init__(self, message, status=None, method=None, path=None, exception_class=None, request_id=None,
+                 details=None):
+        super(GcoreError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        self.exception_class = exception_class
+        self.request_id = request_id
+        self.details = details
+
+    @property
+    def retryable(self):
+        """True when trying again later may succeed (throttling, gateway trouble, network)."""
+        return self.status is None or self.status in RETRY_STATUSES
+
+    def to_dict(self):
+        """The error as a plain dict, for a module's C(failure) return value."""
+        return {
+            "status": self.status,
+            "method": self.method,
+            "path": self.path,
+            "exception_class": self.exception_class,
+            "message": self.message,
+            "request_id": self.request_id,
+            "details": self.details,
+        }
+
+    def __str__(self):
+        parts = []
+        if self.method and self.path:
+            parts.append("%s %s failed:" % (self.method, self.path))
+        if self.status is not None:
+            parts.append("HTTP %s" % self.status)
+        if self.exception_class:
+            parts.append(self.exception_class)
+        text = " ".join(parts)
+        text = "%s: %s" % (text, self.message) if text else self.message
+        if self.request_id:
+            text += " (request_id %s)" % self.request_id
+        return " ".join(text.split())
+
+
+class _CappedRetry(Retry):
+    """urllib3 Retry that honours Retry-After up to RETRY_AFTER_MAX and ignores unparseable values."""
+
+    def parse_retry_after(self, retry_after):
+        try:
+            seconds = super(_CappedRetry, self).parse_retry_after(retry_after)
+        except Exception:  # an unparseable header falls back to exponential backoff
+            return 0
+        return max(0.0, min(seconds, RETRY_AFTER_MAX))
+
+
+def build_retry(retries):
+    """The retry policy: RETRY_STATUSES and connection/read errors, exponential backoff with jitter."""
+    kwargs = dict(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        backoff_factor=BACKOFF_FACTOR,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=None,  # every call we make is safe to repeat, POST acknowledge included
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+    try:
+        retry = _CappedRetry(backoff_max=BACKOFF_MAX, backoff_jitter=BACKOFF_FACTOR, **kwargs)
+    except TypeError:  # urllib3 1.26 has neither backoff_max nor backoff_jitter as arguments
+        retry = _CappedRetry(**kwargs)
+        retry.DEFAULT_BACKOFF_MAX = BACKOFF_MAX
+    return retry
+
+
+def _snippet(text):
+    text = re.sub(r"<[^>]*>", " ", text or "")
+    text = " ".join(text.split())
+    return text[:_BODY_SNIPPET] + ("..." if len(text) > _BODY_SNIPPET else "")
+
+
+def _query_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return [_query_value(item) for item in value]
+    return value
+
+
+class GcoreClient(object):
+    """A keep-alive session against one Gcore API endpoint with one retry policy.
+
+    Every method either returns the decoded JSON answer or raises GcoreError.
+    """
+
+    def __init__(self, api_key, api_url=DEFAULT_API_URL, timeout=30.0, retries=3, validate_certs=True,
+                 ca_path=None, user_agent_suffix=None):
+        self.base_url = api_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.verify = (ca_path or True) if validate_certs else False
+        adapter = HTTPAdapter(max_retries=build_retry(retries))
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        user_agent = "gcore.tasks/%s (Ansible collection; python %s; requests %s)" % (
+            COLLECTION_VERSION, platform.python_version(), requests.__version__)
+        if user_agent_suffix:
+            user_agent += " " + user_agent_suffix
+        self.session.headers.update({
+            "Authorization": "APIKey %s" % api_key,
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+        })
+
+    def request(self, method, path, params=None, json_body=None):
+        """Send one call; return the decoded JSON body (None for an empty answer)."""
+        query = None
+        if params:
+            query = dict((key, _query_value(value)) for key, value in params.items() if value is not None)
+        try:
+            response = self.session.request(method, self.base_url + path, params=query, json=json_body,
+                                            timeout=self.timeout, allow_redirects=False)
+            body = response.content
+        except requests.exceptions.SSLError as exc:
+            raise GcoreError("TLS verification failed: %s" % _first_line(exc), method=method, path=path)
+        except requests.exceptions.Timeout as exc:
+            raise GcoreError("no answer within %ss: %s" % (self.timeout, _first_line(exc)), method=method, path=path)
+        except requests.exceptions.RequestException as exc:
+            raise GcoreError("connection failed: %s" % _first_line(exc), method=method, path=path)
+        if response.status_code >= 300:
+            raise _error_from_response(response, method, path)
+        if not body.strip():
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise GcoreError(
+                "the answer is not JSON (Content-Type %s): %s" % (
+                    response.headers.get("Content-Type", "unknown"), _snippet(response.text)),
+                status=response.status_code, method=method, path=path,
+                request_id=response.headers.get("X-Request-ID"))
+
+    def get_task(self, task_id):
+        """GET /cloud/v1/tasks/{task_id}. The ID must already be validated."""
+        return self.request("GET", "/cloud/v1/tasks/%s" % task_id)
+
+    def iter_pages(self, path, params=None, limit=None, page_size=MAX_PAGE_SIZE):
+        """Yield each page's results of a collection endpoint, following offset/count.
+
+        Stops when every item was read, or once C(limit) items were yielded.
+        """
+        params = dict(params or {})
+        offset = 0
+        while limit is None or offset < limit:
+            size = page_size if limit is None else min(page_size, limit - offset)
+            params.update(limit=size, offset=offset)
+            page = self.request("GET", path, params=params) or {}
+            results = page.get("results") or []
+            if limit is not None:
+                results = results[:limit - offset]
+            yield results
+            offset += len(results)
+            if not results or offset >= int(page.get("count") or 0):
+                return
+
+    def list_tasks(self, filters=None, limit=None):
+        """GET /cloud/v1/tasks with filters, every page up to C(limit) tasks."""
+        return [task for page in self.iter_pages("/cloud/v1/tasks", filters, limit) for task in page]
+
+    def list_active_tasks(self, project_id, region_id, task_type=None, limit=None):
+        """GET /cloud/v1/tasks/{project_id}/{region_id}/active, every page up to C(limit) tasks."""
+        path = "/cloud/v1/tasks/%d/%d/active" % (project_id, region_id)
+        return [task for page in self.iter_pages(path, {"task_type": task_type}, limit) for task in page]
+
+    def count_tasks(self, filters=None):
+        """How many tasks match the filters, from one one-item page."""
+        params = dict(filters or {}, limit=1, offset=0)
+        return int((self.request("GET", "/cloud/v1/tasks", params=params) or {}).get("count") or 0)
+
+    def acknowledge_task(self, task_id):
+        """POST /cloud/v1/tasks/{task_id}/acknowledge; returns the acknowledged task."""
+        return self.request("POST", "/cloud/v1/tasks/%s/acknowledge" % task_id)
+
+    def acknowledge_all(self, project_id=None, region_id=None):
+        """POST /cloud/v1/tasks/acknowledge_all, optionally narrowed to a project and region."""
+        return self.request("POST", "/cloud/v1/tasks/acknowledge_all",
+                            params={"project_id": project_id, "region_id": region_id})
+
+
+def _first_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
+
+
+def _error_from_response(response, method, path):
+    request_id = response.headers.get("X-Request-ID")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and (body.get("message") or body.get("exception_class")):
+        details = dict((k, v) for k, v in body.items() if k not in ("message", "exception_class", "request_id"))
+        return GcoreError(
+            str(body.get("message") or response.reason or "error"),
+            status=response.status_code, method=method, path=path,
+            exception_class=body.get("exception_class"),
+            request_id=body.get("request_id") or request_id,
+            details=details or None)
+    content_type = response.headers.get("Content-Type", "unknown")
+    snippet = _snippet(response.text)
+    message = "%s; the body is not a Gcore error (Content-Type %s)" % (response.reason or "error", content_type)
+    if snippet:
+        message += ": %s" % snippet
+    return GcoreError(message, status=response.status_code, method=method, path=path, request_id=request_id)

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# This module_utils file is PRIVATE to the gcore.tasks collection.
+# It may change at any time without notice; do not import it from other collections.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What every gcore.tasks module shares: connection options, input checks, the client, the failure path."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.gcore.tasks.plugins.module_utils._client import (
+    DEFAULT_API_URL,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    GcoreClient,
+    GcoreError,
+)
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids, present_task
+
+
+def api_argument_spec():
+    """The connection options of every module (documented in the gcore.tasks.api doc fragment)."""
+    return dict(
+        api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["GCORE_API_KEY"])),
+        api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["GCORE_BASE_URL"])),
+        api_timeout=dict(type="float", default=30.0),
+        api_retries=dict(type="int", default=3),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+    )
+
+
+def task_ids_argument_spec(required=False):
+    """The task_ids option (alias task_id) shared by all modules."""
+    return dict(task_ids=dict(type="list", elements="str", aliases=["task_id"], required=required))
+
+
+def project_region_argument_spec(elements=None):
+    """project_id / region_id with the official SDK's environment variables as fallback."""
+    if elements:
+        return dict(
+            project_id=dict(type="list", elements=elements, fallback=(env_fallback, ["GCORE_CLOUD_PROJECT_ID"])),
+            region_id=dict(type="list", elements=elements, fallback=(env_fallback, ["GCORE_CLOUD_REGION_ID"])),
+        )
+    return dict(
+        project_id=dict(type="int", fallback=(env_fallback, ["GCORE_CLOUD_PROJECT_ID"])),
+        region_id=dict(type="int", fallback=(env_fallback, ["GCORE_CLOUD_REGION_ID"])),
+    )
+
+
+class GcoreModule(object):
+    """An AnsibleModule with the Gcore connection options, a client and one failure path.
+
+    Subclasses set C(argument_spec) (and AnsibleModule keyword arguments in
+    C(module_kwargs)), then implement run(); main() is C(Subclass().execute()).
+    """
+
+    argument_spec = {}
+    module_kwargs = {}
+
+    def __init__(self):
+        spec = api_argument_spec()
+        spec.update(self.argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        self.params = self.module.params
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self.check_connection_options()
+        self._client = None
+
+    def check_connection_options(self):
+        """Refuse connection options that could never work, before any request."""
+        api_url = self.params["api_url"] or ""
+        if not api_url.lower().startswith(("https://", "http://")) or len(api_url.split("://", 1)[1]) == 0:
+            self.fail("api_url must be an http:// or https:// URL such as %s, got %r" % (DEFAULT_API_URL, api_url))
+        if not self.params["api_key"].strip():
+            self.fail("api_key is empty: give the Gcore API key or set GCORE_API_KEY")
+        if self.params["api_timeout"] <= 0:
+            self.fail("api_timeout must be a positive number of seconds, got %s" % self.params["api_timeout"])
+        if self.params["api_retries"] < 0:
+            self.fail("api_retries must be 0 or more, got %s" % self.params["api_retries"])
+
+    @property
+    def client(self):
+        """The shared GcoreClient, created on first use."""
+        if self._client is None:
+            self._client = GcoreClient(
+                api_key=self.params["api_key"].strip(),
+                api_url=self.params["api_url"],
+                timeout=self.params["api_timeout"],
+                retries=self.params["api_retries"],
+                validate_certs=self.params["validate_certs"],
+                ca_path=self.params["ca_path"],
+            )
+        return self._client
+
+    def task_ids(self):
+        """The validated, de-duplicated task_ids option; fails before any request when invalid."""
+        try:
+            return normalize_task_ids(self.params["task_ids"])
+        except ValueError as exc:
+            self.fail(str(exc))
+
+    def present(self, tasks):
+        """Tasks as returned to the user (sensitive values of C(data) masked unless asked not to)."""
+        mask = self.params.get("mask_task_data", True)
+        return [present_task(task, mask) for task in tasks]
+
+    def fail(self, msg, error=None, **result):
+        """Fail the module with one clear line; an API error also goes into C(failure)."""
+        if error is not None:
+            result["failure"] = error.to_dict()
+        self.module.fail_json(msg=msg, **result)
+
+    def run(self):
+        """Do the module's work; return the result dict."""
+        raise NotImplementedError()
+
+    def execute(self):
+        """Run the module and exit with its result, or fail on any API error."""
+        try:
+            result = self.run()
+        except GcoreError as exc:
+            self.fail(str(exc), error=exc)
+        self.module.exit_json(**result)

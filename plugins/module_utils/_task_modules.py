@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+# This module_utils file is PRIVATE to the gcore.tasks collection.
+# It may change at any time without notice; do not import it from other collections.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The behaviour of gcore_task_info, gcore_task_wait and gcore_task_ack; the module files hold their docs."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._module import (
+    GcoreModule,
+    project_region_argument_spec,
+    task_ids_argument_spec,
+)
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
+    TASK_STATES,
+    merge_created_resources,
+    normalize_timestamp,
+    task_summary,
+)
+from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter
+
+_MASK_OPTION = dict(mask_task_data=dict(type="bool", default=True))
+_LISTED_IN_MESSAGE = 10
+
+
+def _describe(summaries, with_error):
+    """'id (type, state): error; ...' for at most _LISTED_IN_MESSAGE tasks."""
+    parts = []
+    for summary in summaries[:_LISTED_IN_MESSAGE]:
+        text = "%s (%s, %s)" % (summary["id"], summary["task_type"] or "unknown type", summary["state"] or "unread")
+        if with_error:
+            text += ": %s" % (summary["error"] or "no error text")
+        parts.append(text)
+    if len(summaries) > _LISTED_IN_MESSAGE:
+        parts.append("and %d more" % (len(summaries) - _LISTED_IN_MESSAGE))
+    return "; ".join(parts)
+
+
+def read_tasks(module, task_ids):
+    """Read exactly these tasks with as few requests as the wait engine can; fail naming unknown IDs."""
+    reader = TaskWaiter(module.client)
+    reader.poll(task_ids)
+    if reader.vanished:
+        missing = [task_id for task_id in task_ids if task_id in reader.vanished]
+        error = reader.vanished[missing[0]]
+        module.fail("%d task(s) not found: %s" % (len(missing), ", ".join(missing)), error=error)
+    return [reader.tasks[task_id] for task_id in task_ids]
+
+
+class TaskInfoModule(GcoreModule):
+    """gcore_task_info: exactly the given tasks, the active ones of a project/region, or a filtered list."""
+
+    argument_spec = dict(
+        task_ids_argument_spec(),
+        state=dict(type="list", elements="str", choices=list(TASK_STATES)),
+        task_type=dict(type="str"),
+        is_acknowledged=dict(type="bool"),
+        from_timestamp=dict(type="str"),
+        to_timestamp=dict(type="str"),
+        order_by=dict(type="str", choices=["asc", "desc"]),
+        limit=dict(type="int"),
+        active=dict(type="bool", default=False),
+        **dict(project_region_argument_spec(elements="int"), **_MASK_OPTION)
+    )
+    module_kwargs = dict(
+        mutually_exclusive=[
+            ("task_ids", "state"), ("task_ids", "task_type"), ("task_ids", "is_acknowledged"),
+            ("task_ids", "from_timestamp"), ("task_ids", "to_timestamp"), ("task_ids", "order_by"),
+            ("task_ids", "limit"), ("task_ids", "active"),
+            ("active", "state"), ("active", "is_acknowledged"), ("active", "from_timestamp"),
+            ("active", "to_timestamp"), ("active", "order_by"),
+        ],
+    )
+
+    def run(self):
+        params = self.params
+        if params["limit"] is not None and params["limit"] < 1:
+            self.fail("limit must be 1 or more, got %d" % params["limit"])
+        if params["task_ids"] is not None:
+            tasks = read_tasks(self, self.task_ids())
+        elif params["active"]:
+            tasks = self.client.list_active_tasks(self.single("project_id"), self.single("region_id"),
+                                                  task_type=params["task_type"], limit=params["limit"])
+        else:
+            tasks = self.client.list_tasks(self.filters(), limit=params["limit"])
+        return dict(changed=False, tasks=self.present(tasks))
+
+    def single(self, name):
+        """The one project_id or region_id that the active endpoint takes."""
+        values = self.params[name] or []
+        if len(values) != 1:
+            self.fail("active=true needs exactly one %s (or GCORE_CLOUD_%s_ID), got %s"
+                      % (name, name.split("_")[0].upper(), values or "none"))
+        return values[0]
+
+    def filters(self):
+        """Query parameters for GET /cloud/v1/tasks, timestamps validated before any request."""
+        params = self.params
+        filters = dict(
+            project_id=params["project_id"] or None,
+            region_id=params["region_id"] or None,
+            state=params["state"] or None,
+            task_type=params["task_type"],
+            is_acknowledged=params["is_acknowledged"],
+            order_by=params["order_by"],
+        )
+        for name in ("from_timestamp", "to_timestamp"):
+            if params[name] is not None:
+                try:
+                    filters[name] = normalize_timestamp(params[name], name)
+                except ValueError as exc:
+                    self.fail(str(exc))
+        return filters
+
+
+class TaskWaitModule(GcoreModule):
+    """gcore_task_wait: wait for all given tasks at once and report what they created."""
+
+    argument_spec = dict(
+        task_ids_argument_spec(required=True),
+        wait_timeout=dict(type="float", default=1800.0),
+        wait_sleep=dict(type="float"),
+        fail_on_error=dict(type="bool", default=True),
+        **_MASK_OPTION
+    )
+
+    def run(self):
+        task_ids = self.task_ids()
+        timeout, interval = self.params["wait_timeout"], self.params["wait_sleep"]
+        if timeout <= 0:
+            self.fail("wait_timeout must be a positive number of seconds, got %s" % timeout)
+        if interval is not None and interval <= 0:
+            self.fail("wait_sleep must be a positive number of seconds, got %s" % interval)
+        waiter = TaskWaiter(self.client)
+        try:
+            pending = waiter.wait(task_ids, timeout, interval)
+        except GcoreError as exc:
+            self.fail(str(exc), error=exc, **self.result(task_ids, waiter, waiter.pending(task_ids)))
+        result = self.result(task_ids, waiter, pending)
+        if pending:
+            message = "Timed out after %ss: %d of %d task(s) not finished: %s" % (
+                timeout, len(pending), len(task_ids), _describe(result["pending_tasks"], with_error=False))
+            if waiter.last_error is not None:
+                message += ". Last API error: %s" % waiter.last_error
+                result["failure"] = waiter.last_error.to_dict()
+            self.module.fail_json(msg=message + self.created_note(result), **result)
+        if result["failed_tasks"] and self.params["fail_on_error"]:
+            self.module.fail_json(msg="%d of %d task(s) failed: %s%s" % (
+                len(result["failed_tasks"]), len(task_ids), _describe(result["failed_tasks"], with_error=True),
+                self.created_note(result)), **result)
+        return result
+
+    @staticmethod
+    def created_note(result):
+        """Points the reader at the IDs that were created despite the failure."""
+        if not result["created_resources"]:
+            return ""
+        return ". The IDs the other tasks created are in created_resources."
+
+    def result(self, task_ids, waiter, pending):
+        """Everything known about the tasks: nothing a task created is left out, whatever happened."""
+        known = [waiter.tasks[task_id] for task_id in task_ids if task_id in waiter.tasks]
+        created_resources, by_task = merge_created_resources(known)
+        failed = [task_summary(task_id, waiter.tasks.get(task_id)) for task_id in task_ids
+                  if (waiter.tasks.get(task_id) or {}).get("state") == "ERROR"]
+        for task_id in task_ids:
+            if task_id in waiter.vanished:
+                summary = task_summary(task_id, waiter.tasks.get(task_id))
+                summary["error"] = "the API no longer knows this task: %s" % waiter.vanished[task_id]
+                failed.append(summary)
+        return dict(
+            changed=False,
+            tasks=self.present(known),
+            created_resources=created_resources,
+            created_resources_by_task=by_task,
+            failed_tasks=failed,
+            pending_tasks=[task_summary(task_id, waiter.tasks.get(task_id)) for task_id in pending],
+            elapsed=round(waiter.elapsed, 3),
+            ansible_facts=dict(
+                gcore_created_resources=created_resources,
+                gcore_created_resources_by_task=by_task,
+                gcore_task_ids=task_ids,
+            ),
+        )
+
+
+class TaskAckModule(GcoreModule):
+    """gcore_task_ack: acknowledge given tasks, or every unacknowledged task of a scope."""
+
+    argument_spec = dict(
+        task_ids_argument_spec(),
+        acknowledge_all=dict(type="bool", default=False),
+        **dict(project_region_argument_spec(), **_MASK_OPTION)
+    )
+
+    def run(self):
+        if self.params["acknowledge_all"]:
+            if self.params["task_ids"] is not None:
+                self.fail("task_ids and acknowledge_all=true are mutually exclusive")
+            return self.acknowledge_all()
+        if self.params["task_ids"] is None:
+            self.fail("give task_ids, or acknowledge_all=true")
+        return self.acknowledge(self.task_ids())
+
+    def acknowledge(self, task_ids):
+        """Acknowledge each task not acknowledged yet; already acknowledged ones are left alone."""
+        todo = [task for task in read_tasks(self, task_ids) if not task.get("acknowledged_at")]
+        if not self.module.check_mode:
+            todo = [self.client.acknowledge_task(task["id"]) for task in todo]
+        return dict(changed=bool(todo), tasks=self.present(todo))
+
+    def acknowledge_all(self):
+        """POST acknowledge_all only when the scope holds unacknowledged tasks."""
+        project_id, region_id = self.params["project_id"], self.params["region_id"]
+        scope = dict(is_acknowledged=False,
+                     project_id=[project_id] if project_id is not None else None,
+                     region_id=[region_id] if region_id is not None else None)
+        todo = self.client.list_tasks(scope)
+        if todo and not self.module.check_mode:
+            self.client.acknowledge_all(project_id=project_id, region_id=region_id)
+        return dict(changed=bool(todo), tasks=self.present(todo))

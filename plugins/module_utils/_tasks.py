@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# This module_utils file is PRIVATE to the gcore.tasks collection.
+# It may change at any time without notice; do not import it from other collections.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What gcore.tasks knows about a Gcore task: IDs, states, timestamps, created resources, secrets."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import re
+
+TASK_STATES = ("NEW", "RUNNING", "FINISHED", "ERROR")
+FINAL_STATES = ("FINISHED", "ERROR")
+MAX_TASK_IDS = 10000
+MASK = "********"
+
+_UUID_RE = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+# Keys of a task's data (the write call's parameters) whose values are masked by default.
+_SENSITIVE_KEY_RE = re.compile(
+    r"pass(word|wd|phrase)?|secret|token|private|api_?key|user_?data|payload|credential|"
+    r"authorization|cookie|session|ssh_?key|cert_?key|key_?pair_?private",
+    re.IGNORECASE)
+_UTC = datetime.timezone.utc
+
+
+def normalize_task_ids(task_ids):
+    """Return the task IDs lower-cased and without duplicates, in the order given.
+
+    Raises ValueError naming every value that is not a UUID, so no request is
+    ever built from a value that could change the path or the query.
+    """
+    if not task_ids:
+        raise ValueError("task_ids is empty: give at least one task ID")
+    invalid = [value for value in task_ids if not isinstance(value, str) or not _UUID_RE.match(value)]
+    if invalid:
+        shown = ", ".join(repr(value) for value in invalid[:5])
+        more = " and %d more" % (len(invalid) - 5) if len(invalid) > 5 else ""
+        raise ValueError("task IDs must be UUIDs like 26986bc0-748a-4448-b836-0a2aa465eb06; invalid: %s%s"
+                         % (shown, more))
+    unique = list(dict.fromkeys(value.lower() for value in task_ids))
+    if len(unique) > MAX_TASK_IDS:
+        raise ValueError("too many task IDs: %d given, at most %d per call" % (len(unique), MAX_TASK_IDS))
+    return unique
+
+
+def parse_timestamp(value):
+    """Parse a Gcore timestamp; zone-less values are UTC. Returns an aware datetime or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text[-1] in "zZ":
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+
+
+def format_timestamp(moment):
+    """Format an aware datetime as the API's filters expect: ISO 8601 in UTC with a Z."""
+    return moment.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def normalize_timestamp(value, name):
+    """Validate a user-given filter timestamp; raise ValueError with the option's name if malformed."""
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        raise ValueError("%s must be an ISO 8601 date-time such as 2026-05-23T05:07:31Z, got %r" % (name, value))
+    return format_timestamp(parsed)
+
+
+def merge_created_resources(tasks):
+    """Union of created_resources over the tasks, and each task's own non-empty part.
+
+    Returns (union, by_task): union maps resource type to the IDs in first-seen
+    order without duplicates; by_task maps task ID to its non-empty resource lists.
+    Empty lists and null created_resources (ERROR tasks) contribute nothing.
+    """
+    union = {}
+    by_task = {}
+    for task in tasks:
+        resources = task.get("created_resources") if isinstance(task, dict) else None
+        if not isinstance(resources, dict):
+            continue
+        own = dict((kind, list(ids)) for kind, ids in resources.items() if isinstance(ids, list) and ids)
+        if own:
+            by_task[task.get("id")] = own
+        for kind, ids in own.items():
+            known = union.setdefault(kind, [])
+            known.extend(item for item in ids if item not in known)
+    return union, by_task
+
+
+def mask_sensitive(value):
+    """Copy of value with the values of sensitive-looking keys masked, at any depth."""
+    if isinstance(value, dict):
+        return dict(
+            (key, MASK if isinstance(key, str) and _SENSITIVE_KEY_RE.search(key) and item not in (None, "")
+             else mask_sensitive(item))
+            for key, item in value.items())
+    if isinstance(value, list):
+        return [mask_sensitive(item) for item in value]
+    return value
+
+
+def present_task(task, mask_data=True):
+    """The task as modules return it: data masked unless the caller asked for it untouched."""
+    if not mask_data or not isinstance(task, dict) or not task.get("data"):
+        return task
+    shown = dict(task)
+    shown["data"] = mask_sensitive(task["data"])
+    return shown
+
+
+def task_summary(task_id, task):
+    """A short dict naming a task for failed_tasks / pending_tasks."""
+    task = task or {}
+    return {
+        "id": task_id,
+        "task_type": task.get("task_type"),
+        "state": task.get("state"),
+        "error": task.get("error"),
+    }

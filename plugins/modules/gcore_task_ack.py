@@ -1,0 +1,108 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: gcore_task_ack
+short_description: Acknowledge Gcore Cloud tasks
+version_added: 0.1.0
+description:
+  - Acknowledging a task marks it as seen, so it no longer shows among unacknowledged tasks.
+  - With O(task_ids), reads the tasks first and acknowledges only those not yet acknowledged; when
+    all already are, nothing is sent and the result is not C(changed).
+  - With O(acknowledge_all=true), asks for the unacknowledged tasks of the scope and sends
+    C(POST /cloud/v1/tasks/acknowledge_all) only when there are some.
+  - In check mode nothing is sent but the reads; the result says what would change.
+author:
+  - gcore.tasks contributors
+extends_documentation_fragment:
+  - gcore.tasks.api
+  - gcore.tasks.api.task_data
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  check_mode:
+    support: full
+    details: Reads the tasks and reports what would be acknowledged, without sending an acknowledgement.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - gcore.tasks.all
+options:
+  task_ids:
+    description:
+      - IDs of the tasks to acknowledge. Each must be a UUID; anything else is refused before any
+        request. The module fails naming every ID the API does not know.
+      - Mutually exclusive with O(acknowledge_all).
+    type: list
+    elements: str
+    aliases:
+      - task_id
+  acknowledge_all:
+    description:
+      - Acknowledge every unacknowledged task, of O(project_id) and O(region_id) when given.
+    type: bool
+    default: false
+  project_id:
+    description:
+      - With O(acknowledge_all=true), only tasks of this project.
+      - If not set, the value of the E(GCORE_CLOUD_PROJECT_ID) environment variable is used.
+    type: int
+  region_id:
+    description:
+      - With O(acknowledge_all=true), only tasks of this region.
+      - If not set, the value of the E(GCORE_CLOUD_REGION_ID) environment variable is used.
+    type: int
+seealso:
+  - module: gcore.tasks.gcore_task_wait
+  - module: gcore.tasks.gcore_task_info
+"""
+
+EXAMPLES = r"""
+- name: Acknowledge the tasks a wait just saw end
+  gcore.tasks.gcore_task_ack:
+    task_ids: "{{ waited.tasks | map(attribute='id') }}"
+
+- name: Acknowledge everything of one project and region
+  gcore.tasks.gcore_task_ack:
+    acknowledge_all: true
+    project_id: 1
+    region_id: 76
+"""
+
+RETURN = r"""
+tasks:
+  description:
+    - The tasks this call acknowledged (in check mode, would acknowledge), as the API returned them.
+    - With O(acknowledge_all=true), the tasks that were unacknowledged before the call.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: 26986bc0-748a-4448-b836-0a2aa465eb06
+      task_type: create_volume
+      state: FINISHED
+      acknowledged_at: "2026-05-23T05:08:02"
+      acknowledged_by: 123
+failure:
+  description: The API error that stopped the module (status, method, path, exception_class, message, request_id).
+  returned: on an API error
+  type: dict
+"""
+
+from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskAckModule
+
+
+def main():
+    TaskAckModule().execute()
+
+
+if __name__ == "__main__":
+    main()
