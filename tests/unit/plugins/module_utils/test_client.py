@@ -1,0 +1,189 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import email.utils
+import json
+import threading
+import time
+
+import pytest
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreClient, GcoreError
+
+KEY = "unit-test-key-7f3a"
+TASK_ID = "26986bc0-748a-4448-b836-0a2aa465eb06"
+
+
+class ScriptedServer(object):
+    """Answers each request with the next scripted (status, headers, body), then with 200 {}."""
+
+    def __init__(self):
+        self.script = []
+        self.seen = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                server.seen.append(dict(method=self.command, path=self.path, headers=dict(self.headers),
+                                        body=self.rfile.read(length) if length else b"", at=time.monotonic()))
+                status, headers, body = server.script.pop(0) if server.script else (200, {}, {})
+                if isinstance(body, (dict, list)):
+                    body = json.dumps(body)
+                    headers = dict({"Content-Type": "application/json"}, **headers)
+                body = body.encode() if isinstance(body, str) else body
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = answer
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    scripted = ScriptedServer()
+    yield scripted
+    scripted.stop()
+
+
+def client_for(server, retries=2, timeout=5):
+    return GcoreClient(KEY, api_url=server.url + "/", timeout=timeout, retries=retries)
+
+
+def test_requests_carry_the_api_key_scheme_and_a_user_agent_naming_the_collection(server):
+    client_for(server).get_task(TASK_ID)
+    headers = server.seen[0]["headers"]
+    assert headers["Authorization"] == "APIKey " + KEY
+    assert headers["User-Agent"].startswith("gcore.tasks/0.1.0")
+    assert server.seen[0]["path"] == "/cloud/v1/tasks/" + TASK_ID
+
+
+def test_list_filters_are_sent_as_repeated_keys_and_booleans_as_lowercase(server):
+    server.script = [(200, {}, {"count": 0, "results": []})]
+    client_for(server).list_tasks({"state": ["NEW", "RUNNING"], "project_id": [1, 2], "is_acknowledged": False,
+                                   "task_type": None})
+    path = server.seen[0]["path"]
+    assert "state=NEW&state=RUNNING" in path and "project_id=1&project_id=2" in path
+    assert "is_acknowledged=false" in path and "task_type" not in path
+
+
+def test_every_page_is_read_until_count_and_limit_stops_early(server):
+    tasks = [{"id": str(n)} for n in range(5)]
+    server.script = [(200, {}, {"count": 5, "results": tasks[:2]}), (200, {}, {"count": 5, "results": tasks[2:4]}),
+                     (200, {}, {"count": 5, "results": tasks[4:]})]
+    assert client_for(server).list_tasks() == tasks
+    assert ["offset=0", "offset=2", "offset=4"] == [s["path"].split("&")[-1] for s in server.seen]
+    server.seen[:] = []
+    server.script = [(200, {}, {"count": 5, "results": tasks[:3]})]
+    assert client_for(server).list_tasks(limit=3) == tasks[:3]
+    assert len(server.seen) == 1 and "limit=3" in server.seen[0]["path"]
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
+def test_retryable_statuses_are_retried_then_answered(server, status):
+    server.script = [(status, {}, "<html>gateway</html>"), (200, {}, {"id": TASK_ID})]
+    assert client_for(server).get_task(TASK_ID) == {"id": TASK_ID}
+    assert len(server.seen) == 2
+
+
+def test_post_acknowledge_is_retried_too(server):
+    server.script = [(503, {}, "busy"), (200, {}, {"id": TASK_ID, "acknowledged_by": 1})]
+    assert client_for(server).acknowledge_task(TASK_ID)["acknowledged_by"] == 1
+    assert [s["method"] for s in server.seen] == ["POST", "POST"]
+
+
+def test_retries_are_bounded_and_the_last_error_is_raised(server):
+    server.script = [(503, {}, "<html><title>503</title>Service Unavailable</html>")] * 5
+    with pytest.raises(GcoreError) as err:
+        client_for(server, retries=2).get_task(TASK_ID)
+    assert len(server.seen) == 3
+    assert err.value.status == 503 and "503" in str(err.value) and "not a Gcore error" in str(err.value)
+    assert "text/html" not in err.value.message or "Content-Type" in err.value.message
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+def test_client_errors_are_not_retried(server, status):
+    server.script = [(status, {}, {"exception_class": "Nope", "message": "no", "request_id": "r-1"})]
+    with pytest.raises(GcoreError) as err:
+        client_for(server).get_task(TASK_ID)
+    assert len(server.seen) == 1 and err.value.status == status
+
+
+def test_retry_after_seconds_is_honoured(server):
+    server.script = [(429, {"Retry-After": "1"}, {"exception_class": "Throttled", "message": "slow down"}),
+                     (200, {}, {"id": TASK_ID})]
+    client_for(server).get_task(TASK_ID)
+    assert server.seen[1]["at"] - server.seen[0]["at"] >= 0.9
+
+
+def test_retry_after_as_an_http_date_is_honoured(server):
+    when = email.utils.formatdate(time.time() + 2, usegmt=True)
+    server.script = [(429, {"Retry-After": when}, "slow down"), (200, {}, {"id": TASK_ID})]
+    client_for(server).get_task(TASK_ID)
+    assert server.seen[1]["at"] - server.seen[0]["at"] >= 0.9
+
+
+def test_an_absurd_retry_after_is_capped(server, monkeypatch):
+    from ansible_collections.gcore.tasks.plugins.module_utils import _client
+    monkeypatch.setattr(_client, "RETRY_AFTER_MAX", 0.2)
+    server.script = [(429, {"Retry-After": "86400"}, "slow down"), (200, {}, {"id": TASK_ID})]
+    started = time.monotonic()
+    client_for(server).get_task(TASK_ID)
+    assert time.monotonic() - started < 5
+
+
+def test_gcore_error_bodies_are_parsed_into_one_line(server):
+    server.script = [(404, {"X-Request-ID": "hdr-id"}, {"exception_class": "TaskNotFound",
+                                                          "message": "Task\nnot found", "request_id": "body-id"})]
+    with pytest.raises(GcoreError) as err:
+        client_for(server).get_task(TASK_ID)
+    error = err.value
+    assert (error.status, error.method, error.path) == (404, "GET", "/cloud/v1/tasks/" + TASK_ID)
+    assert (error.exception_class, error.request_id) == ("TaskNotFound", "body-id")
+    assert str(error) == ("GET /cloud/v1/tasks/%s failed: HTTP 404 TaskNotFound: Task not found "
+                          "(request_id body-id)" % TASK_ID)
+    assert KEY not in str(error) and KEY not in json.dumps(error.to_dict())
+
+
+def test_a_non_json_success_body_is_a_clear_error_not_a_traceback(server):
+    server.script = [(200, {"Content-Type": "text/html"}, "<html>maintenance</html>")]
+    with pytest.raises(GcoreError) as err:
+        client_for(server).get_task(TASK_ID)
+    assert "not JSON" in str(err.value) and "maintenance" in str(err.value)
+
+
+def test_connection_refused_is_a_clear_error(server):
+    server.stop()
+    with pytest.raises(GcoreError) as err:
+        client_for(server, retries=0).get_task(TASK_ID)
+    assert err.value.status is None and "connection failed" in str(err.value)
+    assert err.value.retryable
+
+
+def test_empty_204_answer_is_none(server):
+    server.script = [(204, {}, b"")]
+    assert client_for(server).acknowledge_all(project_id=1) is None
+    assert server.seen[0]["path"] == "/cloud/v1/tasks/acknowledge_all?project_id=1"

@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import uuid
+
+import pytest
+
+from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import parse_timestamp
+from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter, poll_delay
+
+EPOCH = datetime.datetime(2026, 5, 23, 5, 0, 0, tzinfo=datetime.timezone.utc)
+
+
+class FakeApi(object):
+    """An in-memory tasks API on a fake clock, counting requests like the sandbox does."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.tasks = {}
+        self.requests = []
+        self.failures = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds >= 0
+        self.now += seconds
+
+    def add(self, duration, outcome="FINISHED", task_type="create_volume", project_id=1, region_id=1, created=0.0):
+        task_id = str(uuid.uuid4())
+        self.tasks[task_id] = dict(duration=duration, outcome=outcome, task_type=task_type,
+                                   project_id=project_id, region_id=region_id, created=created)
+        return task_id
+
+    def render(self, task_id):
+        spec = self.tasks[task_id]
+        done = spec["duration"] is not None and self.now >= spec["created"] + spec["duration"]
+        state = spec["outcome"] if done else "RUNNING"
+        resources = {"volumes": [], "instances": []}
+        if state == "FINISHED":
+            resources["volumes"] = ["vol-" + task_id[:8]]
+        return {
+            "id": task_id, "task_type": spec["task_type"], "state": state, "user_id": 1,
+            "project_id": spec["project_id"], "region_id": spec["region_id"],
+            "created_on": (EPOCH + datetime.timedelta(seconds=spec["created"])).strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            "created_resources": None if state == "ERROR" else resources,
+            "error": "boom" if state == "ERROR" else None,
+        }
+
+    def _maybe_fail(self, method, path):
+        self.requests.append((method, path))
+        if self.failures:
+            raise self.failures.pop(0)
+
+    def get_task(self, task_id):
+        self._maybe_fail("GET", "/cloud/v1/tasks/" + task_id)
+        if task_id not in self.tasks:
+            raise GcoreError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id)
+        return self.render(task_id)
+
+    def iter_pages(self, path, params=None, limit=None, page_size=1000):
+        params = dict(params or {})
+        self._maybe_fail("GET", path)
+        matching = [self.render(task_id) for task_id in self.tasks]
+        for key in ("project_id", "region_id"):
+            if params.get(key):
+                matching = [t for t in matching if t[key] in params[key]]
+        if params.get("from_timestamp"):
+            low = parse_timestamp(params["from_timestamp"])
+            matching = [t for t in matching if parse_timestamp(t["created_on"]) >= low]
+        if params.get("to_timestamp"):
+            high = parse_timestamp(params["to_timestamp"])
+            matching = [t for t in matching if parse_timestamp(t["created_on"]) <= high]
+        matching.sort(key=lambda t: t["created_on"], reverse=params.get("order_by", "desc") == "desc")
+        for offset in range(0, len(matching), page_size):
+            if offset:
+                self.requests.append(("GET", path))
+            yield matching[offset:offset + page_size]
+
+
+@pytest.fixture
+def api():
+    return FakeApi()
+
+
+def waiter_for(api):
+    return TaskWaiter(api, clock=api.clock, sleep=api.sleep)
+
+
+def test_a_single_task_is_read_with_its_own_get(api):
+    task_id = api.add(3)
+    waiter = waiter_for(api)
+    assert waiter.wait([task_id], timeout=60, interval=1) == []
+    assert {path for _, path in api.requests} == {"/cloud/v1/tasks/" + task_id}
+    assert waiter.tasks[task_id]["state"] == "FINISHED"
+
+
+def test_waiting_on_fifty_tasks_costs_one_list_request_per_round(api):
+    task_ids = [api.add(1 + n % 10) for n in range(50)]
+    waiter = waiter_for(api)
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert all(waiter.tasks[t]["state"] == "FINISHED" for t in task_ids)
+    assert len(api.requests) == waiter.rounds
+    assert waiter.rounds <= 12
+    assert not any(path.startswith("/cloud/v1/tasks/") for _, path in api.requests)
+
+
+def test_tasks_missing_from_the_lists_are_read_by_id(api):
+    task_ids = [api.add(2) for _ in range(3)]
+    hidden = api.add(2, project_id=None, region_id=None)
+    waiter = waiter_for(api)
+    original = api.iter_pages
+
+    def without_hidden(path, params=None, **kwargs):
+        for page in original(path, params, **kwargs):
+            yield [t for t in page if t["id"] != hidden]
+
+    api.iter_pages = without_hidden
+    assert waiter.wait(task_ids + [hidden], timeout=60, interval=1) == []
+    assert waiter.tasks[hidden]["state"] == "FINISHED"
+    assert ("GET", "/cloud/v1/tasks/" + hidden) in api.requests
+
+
+def test_a_task_is_final_only_after_its_final_state_was_read(api):
+    task_ids = [api.add(5) for _ in range(4)]
+    waiter = waiter_for(api)
+    assert waiter.wait(task_ids, timeout=2, interval=1) == task_ids
+    assert all(waiter.tasks[t]["state"] == "RUNNING" for t in task_ids)
+
+
+def test_a_vanished_task_is_an_error_for_that_task_only(api):
+    kept, gone = api.add(2), api.add(50)
+    waiter = waiter_for(api)
+    api.now = 1
+    waiter.poll([kept, gone])
+    del api.tasks[gone]
+    assert waiter.wait([kept, gone], timeout=60, interval=1) == []
+    assert gone in waiter.vanished and waiter.vanished[gone].status == 404
+    assert waiter.tasks[kept]["state"] == "FINISHED"
+
+
+def test_retryable_api_errors_are_tolerated_until_the_deadline(api):
+    task_id = api.add(3)
+    api.failures = [GcoreError("down", status=503), GcoreError("slow", status=None)]
+    waiter = waiter_for(api)
+    assert waiter.wait([task_id], timeout=60, interval=1) == []
+    assert waiter.tasks[task_id]["state"] == "FINISHED"
+
+
+def test_non_retryable_api_errors_stop_the_wait_and_keep_what_was_read(api):
+    task_ids = [api.add(1), api.add(30)]
+    waiter = waiter_for(api)
+    api.now = 2
+    waiter.poll(task_ids)
+    api.failures = [GcoreError("bad key", status=401)]
+    with pytest.raises(GcoreError):
+        waiter.wait(task_ids, timeout=60, interval=1)
+    assert waiter.tasks[task_ids[0]]["state"] == "FINISHED"
+
+
+def test_no_sleep_goes_past_the_deadline_and_the_last_read_is_at_the_deadline(api):
+    task_id = api.add(None)
+    waiter = waiter_for(api)
+    assert waiter.wait([task_id], timeout=7.5) == [task_id]
+    assert api.now == 7.5
+    assert waiter.elapsed == 7.5
+
+
+def test_interval_policy_polls_soon_then_backs_off_to_the_type_interval():
+    assert [poll_delay(n, ["create_volume"]) for n in range(1, 6)] == [1, 2, 4, 5, 5]
+    assert [poll_delay(n, ["create_k8s_cluster_v2"]) for n in range(1, 7)] == [1, 2, 4, 8, 16, 30]
+    assert poll_delay(9, ["create_loadbalancer"]) == 10
+    assert poll_delay(9, ["something_new"]) == 5
+    assert poll_delay(9, ["create_k8s_cluster_v2", "create_vm"]) == 5
+    assert poll_delay(1, ["create_vm"], interval=2.5) == 2.5
