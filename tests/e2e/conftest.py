@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures for end-to-end tests: a sandbox API per test and ansible-playbook runs against it."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "tests" / "sandbox"))
+
+from gcore_sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
+
+API_KEY = "e2e-SECRET-key-5c1f9a7b"
+
+
+@pytest.fixture
+def sandbox():
+    """A fresh sandbox API with short volume durations, stopped after the test."""
+    api = Sandbox(api_key=API_KEY, volume_duration=1.0, volume_queue=0.2)
+    api.start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(scope="session")
+def collections_path(tmp_path_factory):
+    """A collections path holding gcore.tasks: the Makefile's, or a symlink tree made here."""
+    configured = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
+    if configured and (Path(configured) / "ansible_collections" / "gcore" / "tasks").exists():
+        return configured
+    root = tmp_path_factory.mktemp("collections")
+    target = root / "ansible_collections" / "gcore"
+    target.mkdir(parents=True)
+    (target / "tasks").symlink_to(REPO)
+    return str(root)
+
+
+class PlaybookRun(object):
+    """The outcome of one ansible-playbook run: return code, output and every task result."""
+
+    def __init__(self, process, results):
+        self.rc = process.returncode
+        self.stdout = process.stdout
+        self.stderr = process.stderr
+        self.results = results
+
+    def result(self, task_name):
+        """The result of the last run of the task with that name."""
+        matches = [entry for entry in self.results if entry["task"] == task_name]
+        assert matches, "no task named %r ran; ran: %s" % (task_name, [e["task"] for e in self.results])
+        return matches[-1]
+
+
+@pytest.fixture
+def run_playbook(tmp_path, sandbox, collections_path):
+    """Run a playbook (YAML text or a path) against the sandbox; returns a PlaybookRun."""
+
+    def run(playbook, extra_vars=None, check=False, verbosity=0, env=None, args=(), timeout=180):
+        if "\n" in str(playbook):
+            path = tmp_path / "playbook.yml"
+            path.write_text(textwrap.dedent(playbook))
+        else:
+            path = Path(playbook)
+        inventory = tmp_path / "inventory.ini"
+        inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+        log = tmp_path / ("results-%d.jsonl" % len(list(tmp_path.glob("results-*.jsonl"))))
+        environment = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=collections_path,
+            ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"),
+            ANSIBLE_CALLBACKS_ENABLED="result_log",
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
+            ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+            GCORE_API_KEY=API_KEY,
+            GCORE_BASE_URL=sandbox.url,
+            RESULT_LOG=str(log),
+        )
+        environment.update(env or {})
+        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(path)]
+        if extra_vars:
+            command += ["-e", json.dumps(extra_vars)]
+        if check:
+            command.append("--check")
+        if verbosity:
+            command.append("-" + "v" * verbosity)
+        command += list(args)
+        process = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=timeout,
+                                 cwd=str(tmp_path), check=False)
+        results = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        return PlaybookRun(process, results)
+
+    return run
