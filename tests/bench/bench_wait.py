@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Side-by-side benchmark of ways to wait for Gcore tasks, against the bundled sandbox API.
+
+Scenarios (seeded, the same for every contender; tasks are created just before each contender starts):
+  W1     1 task of 3 s
+  W100   100 tasks in one region, durations spread over 1-10 s
+  W1000  1000 tasks, durations spread over 1-30 s
+
+Contenders, all polling every --interval seconds:
+  a         gcore.tasks.gcore_task_wait with all IDs in one call, in ansible-playbook
+  a-module  the same module run directly as one Python process (what the module itself costs)
+  b         ansible.builtin.uri with until/retries/delay, looped over the IDs (W1 and W100 only)
+  c         the official SDK (gcore package): client.cloud.tasks.poll() for each ID in turn
+
+Figures: wall time, overhang (return time minus the moment the last task finished), HTTP requests
+(the sandbox's counters), peak RSS of the largest process. Plus the cost of one gcore_task_info
+task against one ansible.builtin.ping task in a playbook.
+
+Usage: python tests/bench/bench_wait.py [--scenarios W1,W100,W1000] [--interval 1] [--markdown FILE]
+Needs ansible-core, requests and (for contender c) the gcore SDK; ANSIBLE_COLLECTIONS_PATH must hold gcore.tasks.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "sandbox"))
+
+from gcore_sandbox import Sandbox  # noqa: E402
+
+API_KEY = "bench-key"
+SCENARIOS = {
+    "W1": dict(count=1, low=3.0, high=3.0),
+    "W100": dict(count=100, low=1.0, high=10.0),
+    "W1000": dict(count=1000, low=1.0, high=30.0),
+}
+PLAYBOOK_CONTENDERS = {"W1": ("a", "a-module", "b", "c"), "W100": ("a", "a-module", "b", "c"),
+                       "W1000": ("a", "a-module", "c")}
+
+WAIT_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - gcore.tasks.gcore_task_wait:
+        task_ids: "{{ ids }}"
+        wait_sleep: %(interval)s
+        wait_timeout: 600
+"""
+
+URI_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.uri:
+        url: "{{ lookup('ansible.builtin.env', 'GCORE_BASE_URL') }}/cloud/v1/tasks/{{ item }}"
+        headers:
+          Authorization: "APIKey {{ lookup('ansible.builtin.env', 'GCORE_API_KEY') }}"
+      register: polled
+      until: polled.json.state in ['FINISHED', 'ERROR']
+      retries: 600
+      delay: %(interval)s
+      loop: "{{ ids }}"
+"""
+
+SDK_SCRIPT = """
+import json, os, sys
+from gcore import Gcore
+ids = json.load(open(sys.argv[1]))
+client = Gcore(api_key=os.environ["GCORE_API_KEY"], base_url=os.environ["GCORE_BASE_URL"])
+for task_id in ids:
+    client.cloud.tasks.poll(task_id, polling_interval_seconds=int(sys.argv[2]), polling_timeout_seconds=600)
+"""
+
+COST_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+%s
+"""
+
+
+def run_measured(command, env, cwd):
+    """Run a command; return (seconds, return time as epoch, peak RSS in MB, output)."""
+    with tempfile.TemporaryFile() as output:
+        started = time.monotonic()
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        returned = time.time()
+        output.seek(0)
+        text = output.read().decode(errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError("%s failed (%s):\n%s" % (command[0], process.returncode, text[-3000:]))
+    return seconds, returned, usage.ru_maxrss / 1024.0, text
+
+
+def last_finish_epoch(sandbox, task_ids):
+    latest = None
+    for task_id in task_ids:
+        finished = sandbox.task(task_id)["finished_on"]
+        moment = datetime.datetime.fromisoformat(finished).replace(tzinfo=datetime.timezone.utc).timestamp()
+        latest = moment if latest is None else max(latest, moment)
+    return latest
+
+
+def seed(sandbox, scenario, rng):
+    spec = SCENARIOS[scenario]
+    durations = [rng.uniform(spec["low"], spec["high"]) for _ in range(spec["count"])]
+    return sandbox.add_tasks([{"task_type": "create_volume", "duration": d, "project_id": 1, "region_id": 76}
+                              for d in durations])
+
+
+def contender_command(name, workdir, interval, ids_file, python):
+    ansible_playbook = str(Path(python).parent / "ansible-playbook")
+    inventory = workdir / "inventory.ini"
+    if name == "a":
+        playbook = workdir / "wait.yml"
+        playbook.write_text(WAIT_PLAYBOOK % {"interval": interval})
+        return [ansible_playbook, "-i", str(inventory), str(playbook), "-e", "@" + str(ids_file)]
+    if name == "a-module":
+        args = workdir / "module-args.json"
+        ids = json.loads(ids_file.read_text())["ids"]
+        args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"task_ids": ids, "wait_sleep": interval,
+                                                            "wait_timeout": 600}}))
+        return [python, str(REPO / "plugins" / "modules" / "gcore_task_wait.py"), str(args)]
+    if name == "b":
+        playbook = workdir / "uri.yml"
+        playbook.write_text(URI_PLAYBOOK % {"interval": interval})
+        return [ansible_playbook, "-i", str(inventory), str(playbook), "-e", "@" + str(ids_file)]
+    if name == "c":
+        script = workdir / "sdk_poll.py"
+        script.write_text(SDK_SCRIPT)
+        plain_ids = workdir / "ids-plain.json"
+        plain_ids.write_text(json.dumps(json.loads(ids_file.read_text())["ids"]))
+        return [python, str(script), str(plain_ids), str(int(interval))]
+    raise ValueError(name)
+
+
+def bench_waits(sandbox, scenarios, interval, seed_value, env, workdir, python):
+    rows = []
+    for scenario in scenarios:
+        for name in PLAYBOOK_CONTENDERS[scenario]:
+            rng = random.Random("%s-%s" % (seed_value, scenario))
+            sandbox.reset()
+            task_ids = seed(sandbox, scenario, rng)
+            ids_file = workdir / "ids.json"
+            ids_file.write_text(json.dumps({"ids": task_ids}))
+            command = contender_command(name, workdir, interval, ids_file, python)
+            seconds, returned, peak_mb, _ = run_measured(command, env, str(workdir))
+            counters = sandbox.counters()
+            overhang = returned - last_finish_epoch(sandbox, task_ids)
+            rows.append(dict(scenario=scenario, contender=name, wall=seconds, overhang=overhang,
+                             requests=counters["total"], peak_mb=peak_mb))
+            print("%-6s %-9s wall %7.2fs  overhang %6.2fs  requests %6d  peak %6.1f MB" % (
+                scenario, name, seconds, overhang, counters["total"], peak_mb), flush=True)
+    return rows
+
+
+def bench_task_cost(sandbox, env, workdir, python, tasks=20, repeats=3):
+    """Seconds per task of gcore_task_info (one task ID) against ansible.builtin.ping."""
+    sandbox.reset()
+    task_id = sandbox.add_task(duration=0)
+    ansible_playbook = str(Path(python).parent / "ansible-playbook")
+    bodies = {
+        "empty": "    - ansible.builtin.meta: noop\n",
+        "ping": "    - ansible.builtin.ping:\n" * tasks,
+        "info": ("    - gcore.tasks.gcore_task_info:\n        task_ids: ['%s']\n" % task_id) * tasks,
+    }
+    timings = {}
+    for name, body in bodies.items():
+        playbook = workdir / ("cost-%s.yml" % name)
+        playbook.write_text(COST_PLAYBOOK % body)
+        command = [ansible_playbook, "-i", str(workdir / "inventory.ini"), str(playbook)]
+        timings[name] = statistics.median(run_measured(command, env, str(workdir))[0] for _ in range(repeats))
+    per_ping = (timings["ping"] - timings["empty"]) / tasks
+    per_info = (timings["info"] - timings["empty"]) / tasks
+    print("per task: ping %.3fs, gcore_task_info %.3fs, ratio %.2f" % (per_ping, per_info, per_info / per_ping))
+    return dict(per_ping=per_ping, per_info=per_info, ratio=per_info / per_ping, tasks=tasks, repeats=repeats)
+
+
+def ratio_lines(rows):
+    by_key = dict(((row["scenario"], row["contender"]), row) for row in rows)
+    lines = []
+    for scenario in ("W1", "W100", "W1000"):
+        mine = by_key.get((scenario, "a"))
+        if not mine:
+            continue
+        for other in ("b", "c"):
+            theirs = by_key.get((scenario, other))
+            if theirs:
+                lines.append("| %s | a vs %s | %.2f | %.3f |" % (
+                    scenario, other, mine["wall"] / theirs["wall"], mine["requests"] / max(1, theirs["requests"])))
+    return lines
+
+
+def markdown(rows, cost, interval, command):
+    out = ["| scenario | contender | wall (s) | overhang (s) | HTTP requests | peak RSS (MB) |",
+           "|---|---|---:|---:|---:|---:|"]
+    for row in rows:
+        out.append("| %s | %s | %.2f | %.2f | %d | %.1f |" % (
+            row["scenario"], row["contender"], row["wall"], row["overhang"], row["requests"], row["peak_mb"]))
+    out += ["", "Ratios (a = gcore_task_wait in a playbook):", "",
+            "| scenario | pair | wall ratio | request ratio |", "|---|---|---:|---:|"]
+    out += ratio_lines(rows)
+    if cost:
+        out += ["", "Cost of one task in a playbook (median of %d runs of %d tasks, minus an empty playbook):" % (
+            cost["repeats"], cost["tasks"]), "",
+            "| task | seconds per task |", "|---|---:|",
+            "| ansible.builtin.ping | %.3f |" % cost["per_ping"],
+            "| gcore.tasks.gcore_task_info (one task ID) | %.3f |" % cost["per_info"],
+            "| ratio | %.2f |" % cost["ratio"]]
+    out += ["", "Poll interval %ss for every contender. Command: `%s`" % (interval, command)]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenarios", default="W1,W100,W1000")
+    parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--seed", default="7")
+    parser.add_argument("--no-cost", action="store_true", help="skip the ping/info cost comparison")
+    parser.add_argument("--markdown", help="write the result table to this file")
+    parser.add_argument("--json", help="write the raw figures to this file")
+    options = parser.parse_args()
+    scenarios = [name.strip() for name in options.scenarios.split(",") if name.strip()]
+    python = sys.executable
+    interval = int(options.interval) if options.interval == int(options.interval) else options.interval
+    with tempfile.TemporaryDirectory(prefix="gcore-bench-") as tmp, Sandbox(api_key=API_KEY) as sandbox:
+        workdir = Path(tmp)
+        (workdir / "inventory.ini").write_text(
+            "localhost ansible_connection=local ansible_python_interpreter=%s\n" % python)
+        env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), PYTHONPATH=os.environ.get(
+                       "ANSIBLE_COLLECTIONS_PATH", ""))
+        rows = bench_waits(sandbox, scenarios, interval, options.seed, env, workdir, python)
+        cost = None if options.no_cost else bench_task_cost(sandbox, env, workdir, python)
+    command = "python tests/bench/bench_wait.py " + " ".join(sys.argv[1:])
+    table = markdown(rows, cost, interval, command.strip())
+    print(table)
+    if options.markdown:
+        Path(options.markdown).write_text(table)
+    if options.json:
+        Path(options.json).write_text(json.dumps(dict(rows=rows, cost=cost), indent=2))
+
+
+if __name__ == "__main__":
+    main()
