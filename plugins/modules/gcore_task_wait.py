@@ -210,8 +210,10 @@ failure:
   returned: on an API error
   type: dict
 ansible_facts:
-  description: Host facts, so later tasks and plays on the same host read the IDs without C(register).
-  returned: always
+  description:
+    - Host facts, so later tasks and plays on the same host read the IDs without C(register).
+    - Ansible applies facts only from a successful result; after a failure, read the registered result.
+  returned: success
   type: complex
   contains:
     gcore_created_resources:
