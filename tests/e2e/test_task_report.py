@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The task_report role: a summary, JSON and Markdown reports, acknowledgement, check mode, idempotence."""
+
+import json
+
+ROLE = "gcore.tasks.task_report : "
+ACK_ROUTE = "POST /cloud/v1/tasks/{task_id}/acknowledge"
+
+REPORT = """
+- name: Audit the tasks
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: gcore.tasks.task_report
+      task_report_project_ids: [1, 2]
+      task_report_region_ids: [76]
+      task_report_from: "2020-01-01T00:00:00Z"
+      task_report_dir: "{{ report_dir }}"
+      task_report_long_running_seconds: 600
+      task_report_acknowledge: "{{ acknowledge | default(false) }}"
+"""
+
+
+def seed(sandbox):
+    """Tasks of every kind the report tells apart, and one outside the audited regions."""
+    return dict(
+        finished=sandbox.add_task(task_type="create_vm", duration=0.1, project_id=1, region_id=76),
+        error=sandbox.add_task(task_type="create_vm", duration=0.1, outcome="ERROR", project_id=2, region_id=76,
+                               error="No valid host | was found"),
+        slow=sandbox.add_task(task_type="create_volume", duration=3000, created_offset=-4000, project_id=1, region_id=76),
+        stuck=sandbox.add_task(task_type="create_volume", duration=None, created_offset=-1000, project_id=1, region_id=76),
+        fresh=sandbox.add_task(task_type="create_volume", duration=None, project_id=1, region_id=76),
+        elsewhere=sandbox.add_task(task_type="create_vm", duration=0.1, project_id=1, region_id=8),
+    )
+
+
+def changed_tasks(run):
+    return sorted(entry["task"] for entry in run.results if entry["result"].get("changed"))
+
+
+def test_the_report_counts_states_and_types_and_lists_error_and_long_running_tasks(run_playbook, sandbox, tmp_path):
+    ids = seed(sandbox)
+    run = run_playbook(REPORT, extra_vars={"report_dir": str(tmp_path / "reports")})
+    assert run.rc == 0, run.stdout + run.stderr
+
+    report = json.loads((tmp_path / "reports" / "gcore-task-report.json").read_text())
+    assert report["window"] == {"from": "2020-01-01T00:00:00Z", "to": None, "project_ids": [1, 2], "region_ids": [76]}
+    assert report["total"] == 5
+    assert report["by_state"] == {"ERROR": 1, "FINISHED": 2, "RUNNING": 2}
+    assert report["by_type"] == {"create_vm": 2, "create_volume": 3}
+    assert [(t["id"], t["error"]) for t in report["error_tasks"]] == [(ids["error"], "No valid host | was found")]
+    assert [t["id"] for t in report["long_running_tasks"]] == [ids["slow"], ids["stuck"]]
+    assert report["long_running_tasks"][0]["duration_seconds"] == 3000.0
+    assert report["long_running_tasks"][1]["duration_seconds"] is None
+    assert [t["id"] for t in report["tasks"]][:2] == [ids["slow"], ids["stuck"]], "oldest first"
+    assert ids["elsewhere"] not in {t["id"] for t in report["tasks"]}
+    assert not any(t["acknowledged"] for t in report["tasks"])
+
+    markdown = (tmp_path / "reports" / "gcore-task-report.md").read_text()
+    assert "| ERROR | 1 |" in markdown and "| create_volume | 3 |" in markdown
+    assert "No valid host \\| was found" in markdown, "pipes in error text are escaped for the table"
+
+    summary = run.result(ROLE + "Show the summary")["result"]["msg"]
+    assert "Per state: ERROR 1, FINISHED 2, RUNNING 2" in summary
+    assert any(ids["error"] in line and "No valid host | was found" in line for line in summary)
+    assert any(ids["slow"] in line and "ran 3000.0 s" in line for line in summary)
+    assert sandbox.counters()["routes"].get(ACK_ROUTE, 0) == 0, "nothing acknowledged unless asked"
+
+
+def test_check_mode_reports_what_would_change_and_writes_and_acknowledges_nothing(run_playbook, sandbox, tmp_path):
+    ids = seed(sandbox)
+    report_dir = tmp_path / "reports"
+    checked = run_playbook(REPORT, extra_vars={"report_dir": str(report_dir), "acknowledge": True}, check=True)
+    assert checked.rc == 0, checked.stdout + checked.stderr
+    assert not report_dir.exists()
+    for name in ("Write the JSON report", "Write the Markdown report"):
+        assert checked.result(ROLE + name)["result"]["changed"] is True
+    would_ack = checked.result(ROLE + "Acknowledge the ended tasks of the report")["result"]
+    assert would_ack["changed"] is True
+    assert sorted(t["id"] for t in would_ack["tasks"]) == sorted([ids["finished"], ids["error"], ids["slow"]])
+    assert sandbox.counters()["routes"].get(ACK_ROUTE, 0) == 0
+
+
+def test_a_second_run_with_acknowledgement_changes_nothing(run_playbook, sandbox, tmp_path):
+    ids = seed(sandbox)
+    report_dir = tmp_path / "reports"
+    extra_vars = {"report_dir": str(report_dir), "acknowledge": True}
+
+    first = run_playbook(REPORT, extra_vars=extra_vars)
+    assert first.rc == 0, first.stdout + first.stderr
+    assert changed_tasks(first) == sorted(ROLE + name for name in (
+        "Acknowledge the ended tasks of the report", "Create the report directory",
+        "Write the JSON report", "Write the Markdown report"))
+    assert sandbox.counters()["routes"][ACK_ROUTE] == 3
+    assert sandbox.task(ids["stuck"])["acknowledged_at"] is None, "running tasks are not acknowledged"
+    report = json.loads((report_dir / "gcore-task-report.json").read_text())
+    assert {t["id"]: t["acknowledged"] for t in report["tasks"]} == {
+        ids["finished"]: True, ids["error"]: True, ids["slow"]: True, ids["stuck"]: False, ids["fresh"]: False}
+    contents = {path.name: path.read_text() for path in report_dir.iterdir()}
+
+    second = run_playbook(REPORT, extra_vars=extra_vars)
+    assert second.rc == 0, second.stdout + second.stderr
+    assert changed_tasks(second) == []
+    assert second.result(ROLE + "Acknowledge the ended tasks of the report")["status"] == "skipped"
+    assert {path.name: path.read_text() for path in report_dir.iterdir()} == contents
+    assert sandbox.counters()["routes"][ACK_ROUTE] == 3
+
+
+def test_the_role_refuses_to_run_without_a_window_or_a_report_directory(run_playbook, sandbox):
+    run = run_playbook(REPORT.replace('      task_report_from: "2020-01-01T00:00:00Z"\n', "")
+                       .replace('      task_report_dir: "{{ report_dir }}"\n', ""))
+    assert run.rc != 0
+    failed = [entry for entry in run.results if entry["status"] == "failed"]
+    assert "task_report_from" in failed[0]["result"]["msg"] and "task_report_dir" in failed[0]["result"]["msg"]
+    assert sandbox.counters()["total"] == 0
