@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import platform
 import re
+import time
 import traceback
 
 try:
@@ -44,8 +45,9 @@ class GcoreError(Exception):
     """
 
     def __init__(self, message, status=None, method=None, path=None, exception_class=None, request_id=None,
-                 details=None):
+                 details=None, permanent=False):
         super(GcoreError, self).__init__(message)
+        self.permanent = permanent
         self.message = message
         self.status = status
         self.method = method
@@ -57,7 +59,7 @@ class GcoreError(Exception):
     @property
     def retryable(self):
         """True when trying again later may succeed (throttling, gateway trouble, network)."""
-        return self.status is None or self.status in RETRY_STATUSES
+        return not self.permanent and (self.status is None or self.status in RETRY_STATUSES)
 
     def to_dict(self):
         """The error as a plain dict, for a module's C(failure) return value."""
@@ -72,15 +74,10 @@ class GcoreError(Exception):
         }
 
     def __str__(self):
-        parts = []
-        if self.method and self.path:
-            parts.append("%s %s failed:" % (self.method, self.path))
-        if self.status is not None:
-            parts.append("HTTP %s" % self.status)
-        if self.exception_class:
-            parts.append(self.exception_class)
-        text = " ".join(parts)
-        text = "%s: %s" % (text, self.message) if text else self.message
+        head = "%s %s failed" % (self.method, self.path) if self.method and self.path else ""
+        what = " ".join(part for part in ("HTTP %s" % self.status if self.status is not None else "",
+                                          self.exception_class or "") if part)
+        text = ": ".join(part for part in (head, what, self.message) if part)
         if self.request_id:
             text += " (request_id %s)" % self.request_id
         return " ".join(text.split())
@@ -145,7 +142,10 @@ class GcoreClient(object):
         self.base_url = api_url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
-        self.session.verify = (ca_path or True) if validate_certs else False
+        # Passed with every request too: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
+        self.verify = (ca_path or True) if validate_certs else False
+        self.retries = retries
+        self.session.verify = self.verify
         adapter = HTTPAdapter(max_retries=build_retry(retries))
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
@@ -164,16 +164,27 @@ class GcoreClient(object):
         query = None
         if params:
             query = dict((key, _query_value(value)) for key, value in params.items() if value is not None)
-        try:
-            response = self.session.request(method, self.base_url + path, params=query, json=json_body,
-                                            timeout=self.timeout, allow_redirects=False)
-            body = response.content
-        except requests.exceptions.SSLError as exc:
-            raise GcoreError("TLS verification failed: %s" % _first_line(exc), method=method, path=path)
-        except requests.exceptions.Timeout as exc:
-            raise GcoreError("no answer within %ss: %s" % (self.timeout, _first_line(exc)), method=method, path=path)
-        except requests.exceptions.RequestException as exc:
-            raise GcoreError("connection failed: %s" % _first_line(exc), method=method, path=path)
+        attempt = 0
+        while True:
+            try:
+                response = self.session.request(method, self.base_url + path, params=query, json=json_body,
+                                                timeout=self.timeout, allow_redirects=False, verify=self.verify)
+                body = response.content
+                break
+            except requests.exceptions.SSLError as exc:
+                raise GcoreError("TLS verification failed: %s" % _first_line(_cause(exc)), method=method, path=path,
+                                 permanent=True)
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+                # The body broke after the headers: outside urllib3's Retry, so retried here.
+                if attempt >= self.retries:
+                    raise GcoreError("the answer was cut off: %s" % _first_line(_cause(exc)), method=method, path=path)
+                attempt += 1
+                time.sleep(min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1)))
+            except requests.exceptions.RequestException as exc:
+                cause = _cause(exc)
+                if isinstance(exc, requests.exceptions.Timeout) or "ReadTimeoutError" in type(cause).__name__:
+                    raise GcoreError("no answer within %ss" % self.timeout, method=method, path=path)
+                raise GcoreError("connection failed: %s" % _first_line(cause), method=method, path=path)
         if response.status_code >= 300:
             raise _error_from_response(response, method, path)
         if not body.strip():
@@ -232,6 +243,15 @@ class GcoreClient(object):
         """POST /cloud/v1/tasks/acknowledge_all, optionally narrowed to a project and region."""
         return self.request("POST", "/cloud/v1/tasks/acknowledge_all",
                             params={"project_id": project_id, "region_id": region_id})
+
+
+def _cause(exc):
+    """The underlying error of a requests exception (urllib3's MaxRetryError wraps the real one)."""
+    inner = exc.args[0] if exc.args else None
+    reason = getattr(inner, "reason", None)
+    if reason is not None:
+        return reason
+    return inner if isinstance(inner, BaseException) else exc
 
 
 def _first_line(exc):

@@ -9,6 +9,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import re
+
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.gcore.tasks.plugins.module_utils._client import (
@@ -19,6 +22,9 @@ from ansible_collections.gcore.tasks.plugins.module_utils._client import (
     GcoreError,
 )
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids, present_task
+
+
+_HEADER_SAFE_RE = re.compile(r"\A[\x21-\x7e]+\Z")
 
 
 def api_argument_spec():
@@ -76,8 +82,20 @@ class GcoreModule(object):
         api_url = self.params["api_url"] or ""
         if not api_url.lower().startswith(("https://", "http://")) or len(api_url.split("://", 1)[1]) == 0:
             self.fail("api_url must be an http:// or https:// URL such as %s, got %r" % (DEFAULT_API_URL, api_url))
-        if not self.params["api_key"].strip():
+        key = self.params["api_key"].strip()
+        if not key:
             self.fail("api_key is empty: give the Gcore API key or set GCORE_API_KEY")
+        if key.lower().startswith("bearer "):
+            self.fail("api_key is a Bearer token: give a permanent API token; the modules send it as "
+                      "'Authorization: APIKey <key>' themselves")
+        if key.lower().startswith("apikey "):
+            key = key[len("apikey "):].strip()
+        if not _HEADER_SAFE_RE.match(key):
+            self.fail("api_key holds whitespace, control or non-ASCII characters, so it cannot be sent in an HTTP "
+                      "header; check the value (not shown here)")
+        self.params["api_key"] = key
+        if self.params["ca_path"] and not os.path.isfile(self.params["ca_path"]):
+            self.fail("ca_path %s does not exist or is not a file" % self.params["ca_path"])
         if self.params["api_timeout"] <= 0:
             self.fail("api_timeout must be a positive number of seconds, got %s" % self.params["api_timeout"])
         if self.params["api_retries"] < 0:
