@@ -1,0 +1,205 @@
+# Build / test entry points for the gcore.tasks collection.
+#
+#   make test            every gate in order, with a summary table (what CI runs)
+#   make unit e2e        pytest suites        make units        ansible-test units
+#   make sanity          ansible-test sanity on 2.16, 2.19 and 2.20 (sanity-2.16 ...)
+#   make lint            ansible-lint         make ansible-doc  render every module
+#   make docs            regenerate docs/reference/   (docs-check: lint + staleness)
+#   make changelog       regenerate CHANGELOG.md      (changelog-check: lint + staleness)
+#   make changelog-release  fold changelogs/fragments/ into the galaxy.yml version
+#   make galaxy          build, check and install the tarball, run the demo from it
+#   make demo            examples/demo.yml against the local sandbox
+#   make bench           tests/bench/bench_wait.py, if present (not part of `make test`)
+#   make clean           remove build outputs (keeps the venvs; distclean removes them)
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+PYTHON_VERSION := 3.11
+
+VENV := $(CURDIR)/.venv
+VENV_STAMP := $(VENV)/.stamp-requirements
+DEV_REQUIREMENTS := requirements-dev.txt requirements.txt
+
+# ansible-core versions for sanity: 2.16 (oldest supported, meta/runtime.yml) and 2.20
+# get their own venvs; 2.19 is the one in .venv. 2.20 needs Python >= 3.12.
+VENV_AC216 := $(CURDIR)/.venv-ac216
+VENV_AC220 := $(CURDIR)/.venv-ac220
+PYTHON312 := $(shell bash tests/ci/find_python.sh 3.12 2>/dev/null)
+
+COLLECTIONS_DIR := $(CURDIR)/build/collections
+COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/gcore/tasks
+
+# Test targets import ansible_collections.gcore.tasks... and run ansible-playbook
+# through the collection tree (a symlink to this repo).
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
+export PYTHONPATH := $(COLLECTIONS_DIR)
+export PATH := $(VENV)/bin:$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Keep ansible-lint / ansible-playbook from asking anything.
+export ANSIBLE_NOCOLOR ?= 1
+export PY_COLORS ?= 0
+
+SKIP := bash tests/ci/skip.sh
+
+# Gates of `make test`, in order. "a|b" = run a and b at the same time (see
+# tests/ci/run_gates.sh): the three sanity runs use separate trees and venvs, and
+# overlapping them saves minutes on 2 cores. CI_GATE_SERIAL=1 runs them one by one.
+GATES := setup unit e2e sanity-2.16|sanity-2.19|sanity-2.20 units lint ansible-doc docs changelog galaxy
+GATE_NAMES := $(subst |, ,$(GATES))
+
+.PHONY: help
+help:
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---------------------------------------------------------------------------- venvs
+
+.PHONY: venv venv-ac216 venv-ac220
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): $(DEV_REQUIREMENTS)
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade-strategy only-if-needed -r requirements-dev.txt
+	@touch $@
+
+venv-ac216: $(VENV_AC216)/.stamp-requirements
+$(VENV_AC216)/.stamp-requirements: tests/ci/requirements-ac216.txt
+	@test -x $(VENV_AC216)/bin/python || $(PYTHON) -m venv $(VENV_AC216)
+	$(VENV_AC216)/bin/python -m pip install --quiet -r $<
+	@touch $@
+
+venv-ac220: $(VENV_AC220)/.stamp-requirements
+$(VENV_AC220)/.stamp-requirements: tests/ci/requirements-ac220.txt
+	@test -n "$(PYTHON312)" || { echo "no Python 3.12 interpreter found" >&2; exit 1; }
+	@test -x $(VENV_AC220)/bin/python || $(PYTHON312) -m venv $(VENV_AC220)
+	$(VENV_AC220)/bin/python -m pip install --quiet -r $<
+	@touch $@
+
+# ------------------------------------------------------------------ collection tree
+
+.PHONY: collection-tree
+collection-tree:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@ln -sfn $(CURDIR) $(COLLECTION_LINK)
+
+# ---------------------------------------------------------------------------- gates
+
+.PHONY: test
+test:
+	@bash tests/ci/run_gates.sh $(foreach g,$(GATES),'$(g)')
+
+# Each gate-NAME is what `make test` runs; NAME alone is the same for manual use.
+.PHONY: $(addprefix gate-,$(GATE_NAMES))
+gate-setup: venv collection-tree
+gate-unit: unit
+gate-e2e: e2e
+gate-sanity-2.16: sanity-2.16
+gate-sanity-2.19: sanity-2.19
+gate-sanity-2.20: sanity-2.20
+gate-units: units
+gate-lint: lint
+gate-ansible-doc: ansible-doc
+gate-docs: docs-check
+gate-changelog: changelog-check
+gate-galaxy: galaxy
+
+.PHONY: unit
+unit: venv collection-tree
+	$(VENV)/bin/python -m pytest -q tests/unit tests/sandbox
+
+# Skips only while tests/e2e holds no test files; once it has any, pytest's exit code
+# counts as for every other gate (5 = "no tests collected" then fails).
+.PHONY: e2e
+e2e: venv collection-tree
+	@if [ -z "$$(find tests/e2e -name 'test_*.py' -o -name '*_test.py' 2>/dev/null)" ]; then \
+	    $(SKIP) "tests/e2e has no test files yet"; \
+	else \
+	    $(VENV)/bin/python -m pytest -q tests/e2e; \
+	fi
+
+.PHONY: sanity sanity-2.16 sanity-2.19 sanity-2.20
+sanity: sanity-2.16 sanity-2.19 sanity-2.20
+
+sanity-2.16: venv-ac216
+	bash tests/ci/ansible_test.sh $(VENV_AC216) $(PYTHON_VERSION) sanity
+
+sanity-2.19: venv
+	bash tests/ci/ansible_test.sh $(VENV) $(PYTHON_VERSION) sanity
+
+ifeq ($(PYTHON312),)
+sanity-2.20:
+	@$(SKIP) "no Python 3.12 interpreter (pyenv versions or python3.12 on PATH); ansible-core 2.20 needs >= 3.12"
+else
+sanity-2.20: venv-ac220
+	bash tests/ci/ansible_test.sh $(VENV_AC220) 3.12 sanity
+endif
+
+.PHONY: units
+units: venv
+	bash tests/ci/ansible_test.sh $(VENV) $(PYTHON_VERSION) units
+
+.PHONY: lint
+lint: venv collection-tree
+	$(VENV)/bin/ansible-lint --version
+	$(VENV)/bin/ansible-lint
+
+.PHONY: ansible-doc
+ansible-doc: venv collection-tree
+	bash tests/ci/check_ansible_doc.sh
+
+.PHONY: docs docs-check
+docs: venv collection-tree
+	bash tests/ci/docs.sh generate
+
+docs-check: venv collection-tree
+	bash tests/ci/docs.sh check
+
+.PHONY: changelog changelog-check
+changelog: venv
+	bash tests/ci/changelog.sh generate
+
+changelog-check: venv
+	bash tests/ci/changelog.sh check
+
+# Fold the pending fragments in changelogs/fragments/ into the release of the version in
+# galaxy.yml (creating it, or adding to it while it is unpublished) and rewrite
+# CHANGELOG.md. RELEASE_DATE defaults to today.
+RELEASE_DATE ?= $(shell date -u +%Y-%m-%d)
+.PHONY: changelog-release
+changelog-release: venv collection-tree
+	antsibull-changelog release --reload-plugins --date $(RELEASE_DATE) \
+	    --version $$($(VENV)/bin/python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')
+
+.PHONY: galaxy
+galaxy: venv
+	bash tests/ci/galaxy.sh
+
+.PHONY: demo
+demo: venv collection-tree
+	bash tests/ci/with_sandbox.sh $(VENV)/bin/ansible-playbook examples/demo.yml
+
+# Benchmark extras (e.g. the gcore SDK it compares against) go in
+# tests/bench/requirements.txt, installed into .venv only for this target.
+.PHONY: bench
+bench: venv collection-tree
+	@if [ ! -f tests/bench/bench_wait.py ]; then \
+	    echo "tests/bench/bench_wait.py does not exist yet"; exit 0; \
+	fi; \
+	if [ -f tests/bench/requirements.txt ]; then \
+	    $(VENV)/bin/python -m pip install --quiet -r tests/bench/requirements.txt; \
+	fi; \
+	$(VENV)/bin/python tests/bench/bench_wait.py $(BENCH_ARGS)
+
+# --------------------------------------------------------------------------- cleanup
+
+.PHONY: clean distclean
+clean:
+	rm -rf build tests/output .pytest_cache .ansible .tmp
+	find . -path ./.git -prune -o -path './.venv*' -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV) $(VENV_AC216) $(VENV_AC220)
