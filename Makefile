@@ -118,7 +118,7 @@ e2e: venv collection-tree
 	@if [ -z "$$(find tests/e2e -name 'test_*.py' -o -name '*_test.py' 2>/dev/null)" ]; then \
 	    $(SKIP) "tests/e2e has no test files yet"; \
 	else \
-	    $(VENV)/bin/python -m pytest -q tests/e2e; \
+	    $(VENV)/bin/python -m pytest -q -rs -n 3 --dist loadfile tests/e2e; \
 	fi
 
 .PHONY: sanity sanity-2.16 sanity-2.19 sanity-2.20

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Side-by-side benchmark of ways to wait for Gcore tasks, against the bundled sandbox API.
 
@@ -94,7 +93,7 @@ def run_measured(command, env, cwd):
     with tempfile.TemporaryFile() as output:
         started = time.monotonic()
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
+        _unused, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
         returned = time.time()
@@ -116,7 +115,7 @@ def last_finish_epoch(sandbox, task_ids):
 
 def seed(sandbox, scenario, rng):
     spec = SCENARIOS[scenario]
-    durations = [rng.uniform(spec["low"], spec["high"]) for _ in range(spec["count"])]
+    durations = [rng.uniform(spec["low"], spec["high"]) for _unused in range(spec["count"])]
     return sandbox.add_tasks([{"task_type": "create_volume", "duration": d, "project_id": 1, "region_id": 76}
                               for d in durations])
 
@@ -157,7 +156,7 @@ def bench_waits(sandbox, scenarios, interval, seed_value, env, workdir, python):
             ids_file = workdir / "ids.json"
             ids_file.write_text(json.dumps({"ids": task_ids}))
             command = contender_command(name, workdir, interval, ids_file, python)
-            seconds, returned, peak_mb, _ = run_measured(command, env, str(workdir))
+            seconds, returned, peak_mb, _unused = run_measured(command, env, str(workdir))
             counters = sandbox.counters()
             overhang = returned - last_finish_epoch(sandbox, task_ids)
             rows.append(dict(scenario=scenario, contender=name, wall=seconds, overhang=overhang,
@@ -182,7 +181,7 @@ def bench_task_cost(sandbox, env, workdir, python, tasks=20, repeats=3):
         playbook = workdir / ("cost-%s.yml" % name)
         playbook.write_text(COST_PLAYBOOK % body)
         command = [ansible_playbook, "-i", str(workdir / "inventory.ini"), str(playbook)]
-        timings[name] = statistics.median(run_measured(command, env, str(workdir))[0] for _ in range(repeats))
+        timings[name] = statistics.median(run_measured(command, env, str(workdir))[0] for _unused in range(repeats))
     per_ping = (timings["ping"] - timings["empty"]) / tasks
     per_info = (timings["info"] - timings["empty"]) / tasks
     print("per task: ping %.3fs, gcore_task_info %.3fs, ratio %.2f" % (per_ping, per_info, per_info / per_ping))

@@ -122,7 +122,7 @@ class CountingProxy(object):
                 sockets = [self.connection, upstream]
                 try:
                     while True:
-                        readable, _, _ = select.select(sockets, [], [], 10)
+                        readable, _unused, _unused = select.select(sockets, [], [], 10)
                         if not readable:
                             return
                         for sock in readable:
@@ -137,7 +137,7 @@ class CountingProxy(object):
                 url = urllib.parse.urlsplit(target)
                 headers = {}
                 for line in header_lines:
-                    name, _, value = line.partition(":")
+                    name, _unused, value = line.partition(":")
                     if not name.lower().startswith("proxy-"):
                         headers[name.strip()] = value.strip()
                 length = int(headers.get("Content-Length") or 0)

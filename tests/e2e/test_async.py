@@ -64,9 +64,10 @@ SAME = ("changed", "tasks", "created_resources", "created_resources_by_task", "f
 
 
 def test_a_wait_under_async_returns_what_a_plain_run_returns(run_playbook, sandbox):
-    ids = sandbox.add_tasks([{"duration": 3, "queued": 0.5, "task_type": "create_k8s_cluster_v2"},
-                             {"duration": 2.5, "task_type": "create_vm", "project_id": 1, "region_id": 1}])
-    later_ids = sandbox.add_tasks([{"duration": 6, "task_type": "create_loadbalancer"}])
+    # Long enough that the tasks still run when the async wait starts, even on a loaded machine.
+    ids = sandbox.add_tasks([{"duration": 7, "queued": 0.5, "task_type": "create_k8s_cluster_v2"},
+                             {"duration": 6.5, "task_type": "create_vm", "project_id": 1, "region_id": 1}])
+    later_ids = sandbox.add_tasks([{"duration": 9, "task_type": "create_loadbalancer"}])
     stuck = sandbox.add_task(duration=None, task_type="create_network")
     run = run_playbook(ASYNC, extra_vars={"ids": ids, "later_ids": later_ids, "stuck": stuck})
     assert run.rc == 0, run.stdout + run.stderr

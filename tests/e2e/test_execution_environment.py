@@ -17,7 +17,8 @@ def test_ansible_builder_introspect_lists_requests_and_the_bindep_entries(tmp_pa
                    check=True, capture_output=True, text=True)
     (tarball,) = tmp_path.glob("gcore-tasks-*.tar.gz")
     installed = tmp_path / "collections"
-    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(installed), str(tarball)],
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", str(installed),
+                    str(tarball)],
                    check=True, capture_output=True, text=True)
 
     introspect = subprocess.run([str(BIN / "ansible-builder"), "introspect", str(installed)],

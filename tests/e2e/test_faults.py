@@ -92,8 +92,8 @@ def test_429_retry_after_is_honoured_in_seconds_and_as_an_http_date(sandbox, col
                  ["Request was throttled."], id="429-json"),
     pytest.param(dict(status=500, body=None), 500, "InternalServerError", ["Sandbox fault: HTTP 500"], id="500-json"),
 ])
-def test_a_lasting_retryable_status_is_tried_api_retries_plus_one_times(sandbox, collections_path, fault, status,
-                                                                          exception_class, contains):
+def test_a_lasting_retryable_status_is_tried_api_retries_plus_one_times(
+        sandbox, collections_path, fault, status, exception_class, contains):
     task_id = finished_task(sandbox)
     sandbox.add_fault(route=GET_ONE, times=None, **fault)
     run = run_module(collections_path, "gcore_task_info", base_args(sandbox, task_ids=[task_id], api_retries=2))

@@ -89,7 +89,7 @@ def test_refused_ids_are_shown_escaped_so_a_newline_cannot_forge_log_lines(sandb
 
 
 def test_more_than_10000_ids_are_refused_naming_the_limit(sandbox, collections_path):
-    ids = [str(uuid.uuid4()) for _ in range(10001)]
+    ids = [str(uuid.uuid4()) for _unused in range(10001)]
     run = run_module(collections_path, "gcore_task_wait", base_args(sandbox, task_ids=ids))
     assert run.failed and run.msg == "too many task IDs: 10001 given, at most 10000 per call", run
     assert sandbox.counters()["total"] == 0

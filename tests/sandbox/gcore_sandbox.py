@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Local sandbox imitating the Gcore Cloud tasks API (standard library only).
 
 The answers follow tests/contract/gcore-cloud-tasks.openapi.yaml: the six
@@ -773,7 +772,7 @@ class Sandbox:
             if order == "desc":
                 window.reverse()
             tasks = self._tasks
-            matched = [tasks[i] for _, _, i in window if keep(tasks[i], now_us)]
+            matched = [tasks[i] for _unused, _unused, i in window if keep(tasks[i], now_us)]
             return 200, _collection(len(matched), matched[offset:offset + limit], now_us)
 
     def api_active(self, params, query, body):
@@ -786,7 +785,7 @@ class Sandbox:
         with self._lock:
             now_us = self.now_us()
             matched = []
-            for _, _, tid in reversed(self._order):
+            for _unused, _unused, tid in reversed(self._order):
                 t = self._tasks[tid]
                 if t.project_id != project_id or t.region_id != region_id:
                     continue

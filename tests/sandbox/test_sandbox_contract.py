@@ -527,7 +527,7 @@ def test_fault_429_with_retry_after_then_normal(sb, http, validate):
                       json={"route": "GET /cloud/v1/tasks/{task_id}", "status": 429,
                             "headers": {"Retry-After": "1"}, "times": 2})
     assert r.status_code == 200
-    for _ in range(2):
+    for _unused in range(2):
         r = http.get(sb.url + "/cloud/v1/tasks/" + tid)
         assert r.status_code == 429 and r.headers["Retry-After"] == "1"
         assert_error(r, 429)
@@ -623,7 +623,7 @@ def test_performance_1000_tasks(sb, http, validate):
     sb.add_tasks([{"project_id": i % 4, "created_offset": -i * 0.01} for i in range(3000)])
     http.get(sb.url + "/cloud/v1/tasks", params={"limit": 1})  # warm the connection
     best = 10.0
-    for _ in range(3):
+    for _unused in range(3):
         start = time.perf_counter()
         r = http.get(sb.url + "/cloud/v1/tasks", params={"limit": 1000})
         best = min(best, time.perf_counter() - start)
@@ -631,9 +631,9 @@ def test_performance_1000_tasks(sb, http, validate):
     assert page["count"] == 3000 and len(page["results"]) == 1000
     assert best < 0.1, "limit=1000 page took %.3fs" % best
     start = time.perf_counter()
-    for _ in range(10):
-        r = http.get(sb.url + "/cloud/v1/tasks", params=[("project_id", 1), ("state", "RUNNING"),
-                                                          ("state", "FINISHED"), ("limit", 10)])
+    for _unused in range(10):
+        query = [("project_id", 1), ("state", "RUNNING"), ("state", "FINISHED"), ("limit", 10)]
+        r = http.get(sb.url + "/cloud/v1/tasks", params=query)
         assert r.json()["count"] == 750
     assert (time.perf_counter() - start) / 10 < 0.05
     validate("TaskCollectionSerializer", page)
@@ -677,7 +677,7 @@ def test_python_context_manager_stops_cleanly():
 
 
 def test_keep_alive_session_reuses_one_connection(sb, http):
-    for _ in range(20):
+    for _unused in range(20):
         r = http.get(sb.url + "/cloud/v1/tasks")
         assert r.status_code == 200 and int(r.headers["Content-Length"]) == len(r.content)
         assert r.headers.get("Connection", "").lower() != "close"
@@ -690,7 +690,7 @@ def test_keep_alive_session_reuses_one_connection(sb, http):
 
 
 def test_concurrent_clients(sb, validate):
-    ids = sb.add_tasks([{"duration": 0.5} for _ in range(50)])
+    ids = sb.add_tasks([{"duration": 0.5} for _unused in range(50)])
     errors = []
 
     def worker(n):

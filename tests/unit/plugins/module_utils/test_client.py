@@ -156,8 +156,8 @@ def test_an_absurd_retry_after_is_capped(server, monkeypatch):
 
 
 def test_gcore_error_bodies_are_parsed_into_one_line(server):
-    server.script = [(404, {"X-Request-ID": "hdr-id"}, {"exception_class": "TaskNotFound",
-                                                          "message": "Task\nnot found", "request_id": "body-id"})]
+    body = {"exception_class": "TaskNotFound", "message": "Task\nnot found", "request_id": "body-id"}
+    server.script = [(404, {"X-Request-ID": "hdr-id"}, body)]
     with pytest.raises(GcoreError) as err:
         client_for(server).get_task(TASK_ID)
     error = err.value

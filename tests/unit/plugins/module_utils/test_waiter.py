@@ -98,7 +98,7 @@ def test_a_single_task_is_read_with_its_own_get(api):
     task_id = api.add(3)
     waiter = waiter_for(api)
     assert waiter.wait([task_id], timeout=60, interval=1) == []
-    assert {path for _, path in api.requests} == {"/cloud/v1/tasks/" + task_id}
+    assert {path for _unused, path in api.requests} == {"/cloud/v1/tasks/" + task_id}
     assert waiter.tasks[task_id]["state"] == "FINISHED"
 
 
@@ -109,11 +109,11 @@ def test_waiting_on_fifty_tasks_costs_one_list_request_per_round(api):
     assert all(waiter.tasks[t]["state"] == "FINISHED" for t in task_ids)
     assert len(api.requests) == waiter.rounds
     assert waiter.rounds <= 12
-    assert not any(path.startswith("/cloud/v1/tasks/") for _, path in api.requests)
+    assert not any(path.startswith("/cloud/v1/tasks/") for _unused, path in api.requests)
 
 
 def test_tasks_missing_from_the_lists_are_read_by_id(api):
-    task_ids = [api.add(2) for _ in range(3)]
+    task_ids = [api.add(2) for _unused in range(3)]
     hidden = api.add(2, project_id=None, region_id=None)
     waiter = waiter_for(api)
     original = api.iter_pages
@@ -129,7 +129,7 @@ def test_tasks_missing_from_the_lists_are_read_by_id(api):
 
 
 def test_a_task_is_final_only_after_its_final_state_was_read(api):
-    task_ids = [api.add(5) for _ in range(4)]
+    task_ids = [api.add(5) for _unused in range(4)]
     waiter = waiter_for(api)
     assert waiter.wait(task_ids, timeout=2, interval=1) == task_ids
     assert all(waiter.tasks[t]["state"] == "RUNNING" for t in task_ids)
