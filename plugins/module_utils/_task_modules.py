@@ -83,10 +83,12 @@ class TaskInfoModule(GcoreModule):
         if params["task_ids"] is not None:
             tasks = read_tasks(self, self.task_ids())
         elif params["active"]:
-            tasks = self.client.list_active_tasks(self.single("project_id"), self.single("region_id"),
-                                                  task_type=params["task_type"], limit=params["limit"])
+            project_id, region_id = self.single("project_id"), self.single("region_id")
+            tasks = self.client.list_active_tasks(project_id, region_id, task_type=params["task_type"],
+                                                  limit=params["limit"])
         else:
-            tasks = self.client.list_tasks(self.filters(), limit=params["limit"])
+            filters = self.filters()
+            tasks = self.client.list_tasks(filters, limit=params["limit"])
         return dict(changed=False, tasks=self.present(tasks))
 
     def single(self, name):

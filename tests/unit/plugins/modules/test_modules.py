@@ -1,0 +1,189 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Module logic with a fake API client: option checks, result shapes, check mode."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreError
+from ansible_collections.gcore.tasks.plugins.modules import gcore_task_ack, gcore_task_info, gcore_task_wait
+from ansible_collections.gcore.tasks.tests.unit.plugins.modules.module_runner import run_module
+
+ID_A = "26986bc0-748a-4448-b836-0a2aa465eb06"
+ID_B = "d478ae29-dedc-4869-82f0-96104425f565"
+ID_C = "0b7e8a35-4f1c-4c55-9a51-6f3d1b2c9e10"
+
+
+def task(task_id, state="FINISHED", created=None, error=None, acknowledged_at=None, data=None):
+    return {"id": task_id, "task_type": "create_volume", "state": state, "user_id": 1, "project_id": None,
+            "region_id": None, "created_on": "2026-05-23T05:07:31", "error": error, "data": data,
+            "acknowledged_at": acknowledged_at,
+            "created_resources": None if state == "ERROR" else {"volumes": created or [], "instances": []}}
+
+
+class FakeClient(object):
+    """Answers from a dict of tasks and records every call."""
+
+    def __init__(self, tasks=()):
+        self.tasks = dict((item["id"], item) for item in tasks)
+        self.calls = []
+
+    def get_task(self, task_id):
+        self.calls.append(("get_task", task_id))
+        if task_id not in self.tasks:
+            raise GcoreError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
+                             exception_class="TaskNotFound", request_id="r-404")
+        return self.tasks[task_id]
+
+    def iter_pages(self, path, params=None, limit=None, page_size=1000):
+        self.calls.append(("iter_pages", path, params))
+        yield list(self.tasks.values())
+
+    def list_tasks(self, filters=None, limit=None):
+        self.calls.append(("list_tasks", filters, limit))
+        return list(self.tasks.values())
+
+    def list_active_tasks(self, project_id, region_id, task_type=None, limit=None):
+        self.calls.append(("list_active_tasks", project_id, region_id, task_type, limit))
+        return [item for item in self.tasks.values() if item["state"] in ("NEW", "RUNNING")]
+
+    def acknowledge_task(self, task_id):
+        self.calls.append(("acknowledge_task", task_id))
+        return dict(self.tasks[task_id], acknowledged_at="2026-05-23T06:00:00", acknowledged_by=1)
+
+    def acknowledge_all(self, project_id=None, region_id=None):
+        self.calls.append(("acknowledge_all", project_id, region_id))
+
+
+@pytest.mark.parametrize("main, args, message", [
+    (gcore_task_wait.main, {"task_ids": ["nope"]}, "must be UUIDs"),
+    (gcore_task_wait.main, {"task_ids": []}, "task_ids is empty"),
+    (gcore_task_wait.main, {"task_ids": [ID_A], "wait_timeout": 0}, "wait_timeout must be a positive"),
+    (gcore_task_wait.main, {"task_ids": [ID_A], "wait_sleep": -1}, "wait_sleep must be a positive"),
+    (gcore_task_wait.main, {"task_ids": [ID_A], "api_url": "api.gcore.com"}, "api_url must be an http"),
+    (gcore_task_wait.main, {"task_ids": [ID_A], "api_timeout": 0}, "api_timeout must be a positive"),
+    (gcore_task_info.main, {"from_timestamp": "last tuesday"}, "from_timestamp must be an ISO 8601"),
+    (gcore_task_info.main, {"active": True, "project_id": [1, 2], "region_id": [3]}, "exactly one project_id"),
+    (gcore_task_info.main, {"limit": 0}, "limit must be 1 or more"),
+    (gcore_task_ack.main, {}, "give task_ids, or acknowledge_all=true"),
+    (gcore_task_ack.main, {"task_ids": [ID_A], "acknowledge_all": True}, "mutually exclusive"),
+])
+def test_bad_options_fail_with_a_clear_message_before_any_client_exists(main, args, message):
+    result, failed = run_module(main, args)
+    assert failed and message in result["msg"]
+
+
+def test_wait_returns_created_ids_of_every_task_and_sets_facts():
+    client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, created=["v2", "v1"])])
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_B, ID_A, ID_B.upper()]}, client)
+    assert not failed and result["changed"] is False
+    assert result["created_resources"] == {"volumes": ["v2", "v1"]}
+    assert result["created_resources_by_task"] == {ID_A: {"volumes": ["v1"]}, ID_B: {"volumes": ["v2", "v1"]}}
+    assert [item["id"] for item in result["tasks"]] == [ID_B, ID_A]
+    assert result["ansible_facts"] == {"gcore_created_resources": result["created_resources"],
+                                       "gcore_created_resources_by_task": result["created_resources_by_task"],
+                                       "gcore_task_ids": [ID_B, ID_A]}
+
+
+def test_wait_fails_on_an_error_task_and_keeps_the_other_tasks_ids():
+    client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, state="ERROR", error="Quota exceeded")])
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B]}, client)
+    assert failed
+    assert "1 of 2 task(s) failed" in result["msg"] and ID_B in result["msg"] and "Quota exceeded" in result["msg"]
+    assert result["created_resources"] == {"volumes": ["v1"]}
+    assert result["failed_tasks"] == [{"id": ID_B, "task_type": "create_volume", "state": "ERROR",
+                                       "error": "Quota exceeded"}]
+
+
+def test_wait_with_fail_on_error_off_succeeds_and_lists_failed_tasks():
+    client = FakeClient([task(ID_B, state="ERROR", error="Quota exceeded")])
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_B], "fail_on_error": False}, client)
+    assert not failed and result["failed_tasks"][0]["id"] == ID_B
+
+
+def test_wait_reports_a_task_the_api_does_not_know_as_failed_not_as_a_crash():
+    client = FakeClient([task(ID_A, created=["v1"])])
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_C]}, client)
+    assert failed and ID_C in result["msg"]
+    assert result["failed_tasks"][0]["id"] == ID_C and "no longer knows" in result["failed_tasks"][0]["error"]
+    assert result["created_resources"] == {"volumes": ["v1"]}
+
+
+def test_wait_times_out_naming_pending_tasks_with_what_finished_so_far():
+    client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, state="RUNNING")])
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "wait_timeout": 0.3,
+                                                       "wait_sleep": 0.1}, client)
+    assert failed and result["msg"].startswith("Timed out after 0.3s") and ID_B in result["msg"]
+    assert result["pending_tasks"] == [{"id": ID_B, "task_type": "create_volume", "state": "RUNNING", "error": None}]
+    assert result["created_resources"] == {"volumes": ["v1"]}
+
+
+def test_a_non_retryable_api_error_fails_with_the_structured_failure_and_partial_results():
+    client = FakeClient([task(ID_A, created=["v1"])])
+
+    def unauthorized(path, params=None, limit=None, page_size=1000):
+        raise GcoreError("Invalid API key", status=401, method="GET", path=path, exception_class="NotAuthenticated",
+                         request_id="r-401")
+        yield  # pragma: no cover  pylint: disable=unreachable
+
+    client.iter_pages = unauthorized
+    client.tasks[ID_B] = task(ID_B, state="RUNNING")
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B]}, client)
+    assert failed and "HTTP 401 NotAuthenticated: Invalid API key (request_id r-401)" in result["msg"]
+    assert result["failure"]["status"] == 401 and result["failure"]["request_id"] == "r-401"
+
+
+def test_info_lists_with_every_filter_normalized():
+    client = FakeClient([task(ID_A)])
+    args = {"project_id": [1], "region_id": [76, 77], "state": ["ERROR"], "task_type": "create_vm",
+            "is_acknowledged": False, "from_timestamp": "2026-05-23T07:00:00+02:00", "to_timestamp": "2026-05-24",
+            "order_by": "asc", "limit": 5}
+    result, failed = run_module(gcore_task_info.main, args, client)
+    assert not failed and result["changed"] is False and result["tasks"][0]["id"] == ID_A
+    assert client.calls == [("list_tasks", {
+        "project_id": [1], "region_id": [76, 77], "state": ["ERROR"], "task_type": "create_vm",
+        "is_acknowledged": False, "order_by": "asc", "from_timestamp": "2026-05-23T05:00:00.000000Z",
+        "to_timestamp": "2026-05-24T00:00:00.000000Z"}, 5)]
+
+
+def test_info_active_reads_the_active_endpoint_of_one_project_and_region():
+    client = FakeClient([task(ID_A, state="RUNNING"), task(ID_B)])
+    result, failed = run_module(gcore_task_info.main, {"active": True, "project_id": [1], "region_id": [76]}, client)
+    assert not failed and [item["id"] for item in result["tasks"]] == [ID_A]
+    assert client.calls == [("list_active_tasks", 1, 76, None, None)]
+
+
+def test_info_masks_sensitive_task_data_unless_asked_not_to():
+    client = FakeClient([task(ID_A, data={"name": "vm", "password": "hunter2"})])
+    result, _unused = run_module(gcore_task_info.main, {"task_ids": [ID_A]}, client)
+    assert result["tasks"][0]["data"] == {"name": "vm", "password": "********"}
+    result, _unused = run_module(gcore_task_info.main, {"task_ids": [ID_A], "mask_task_data": False}, client)
+    assert result["tasks"][0]["data"]["password"] == "hunter2"
+
+
+def test_ack_in_check_mode_reports_a_change_and_sends_nothing():
+    client = FakeClient([task(ID_A), task(ID_B, acknowledged_at="2026-05-23T05:10:00")])
+    result, failed = run_module(gcore_task_ack.main, {"task_ids": [ID_A, ID_B], "_ansible_check_mode": True}, client)
+    assert not failed and result["changed"] is True and [item["id"] for item in result["tasks"]] == [ID_A]
+    assert not [call for call in client.calls if call[0].startswith("acknowledge")]
+
+
+def test_ack_skips_tasks_already_acknowledged():
+    client = FakeClient([task(ID_A, acknowledged_at="2026-05-23T05:10:00")])
+    result, failed = run_module(gcore_task_ack.main, {"task_ids": [ID_A]}, client)
+    assert not failed and result["changed"] is False and result["tasks"] == []
+    assert ("acknowledge_task", ID_A) not in client.calls
+
+
+def test_ack_all_posts_only_when_unacknowledged_tasks_exist():
+    client = FakeClient([])
+    result, _unused = run_module(gcore_task_ack.main, {"acknowledge_all": True, "project_id": 1}, client)
+    assert result["changed"] is False and not [call for call in client.calls if call[0] == "acknowledge_all"]
+    client = FakeClient([task(ID_A)])
+    result, _unused = run_module(gcore_task_ack.main, {"acknowledge_all": True, "project_id": 1, "region_id": 76},
+                                 client)
+    assert result["changed"] is True and ("acknowledge_all", 1, 76) in client.calls
+    assert client.calls[0] == ("list_tasks", {"is_acknowledged": False, "project_id": [1], "region_id": [76]}, None)
