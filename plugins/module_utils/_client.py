@@ -9,8 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import platform
 import re
+import sys
 import time
 import traceback
 
@@ -150,7 +150,7 @@ class GcoreClient(object):
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         user_agent = "gcore.tasks/%s (Ansible collection; python %s; requests %s)" % (
-            COLLECTION_VERSION, platform.python_version(), requests.__version__)
+            COLLECTION_VERSION, "%d.%d.%d" % sys.version_info[:3], requests.__version__)
         if user_agent_suffix:
             user_agent += " " + user_agent_suffix
         self.session.headers.update({

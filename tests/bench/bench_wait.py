@@ -17,7 +17,7 @@ Figures: wall time, overhang (return time minus the moment the last task finishe
 task against one ansible.builtin.ping task in a playbook.
 
 Usage: python tests/bench/bench_wait.py [--scenarios W1,W100,W1000] [--interval 1] [--markdown FILE]
-Needs ansible-core, requests and (for contender c) the gcore SDK; ANSIBLE_COLLECTIONS_PATH must hold gcore.tasks.
+Needs ansible-core, requests and (for contender c) the gcore SDK; gcore.tasks comes from ANSIBLE_COLLECTIONS_PATH or this checkout.
 """
 
 import argparse
@@ -86,6 +86,17 @@ COST_PLAYBOOK = """
   tasks:
 %s
 """
+
+
+def collections_path(workdir):
+    """An absolute collections path holding gcore.tasks: ANSIBLE_COLLECTIONS_PATH's, or a symlink tree."""
+    configured = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
+    if configured and (Path(configured) / "ansible_collections" / "gcore" / "tasks").exists():
+        return str(Path(configured).resolve())
+    namespace = workdir / "collections" / "ansible_collections" / "gcore"
+    namespace.mkdir(parents=True)
+    (namespace / "tasks").symlink_to(REPO)
+    return str(workdir / "collections")
 
 
 def run_measured(command, env, cwd):
@@ -239,9 +250,10 @@ def main():
         workdir = Path(tmp)
         (workdir / "inventory.ini").write_text(
             "localhost ansible_connection=local ansible_python_interpreter=%s\n" % python)
+        collections = collections_path(workdir)
         env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), PYTHONPATH=os.environ.get(
-                       "ANSIBLE_COLLECTIONS_PATH", ""))
+                   ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
+                   PYTHONPATH=collections)
         rows = bench_waits(sandbox, scenarios, interval, options.seed, env, workdir, python)
         cost = None if options.no_cost else bench_task_cost(sandbox, env, workdir, python)
     command = "python tests/bench/bench_wait.py " + " ".join(sys.argv[1:])
