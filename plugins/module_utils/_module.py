@@ -13,6 +13,7 @@ import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.gcore.tasks.plugins.module_utils._client import (
     DEFAULT_API_URL,
@@ -112,6 +113,7 @@ class GcoreModule(object):
                 retries=self.params["api_retries"],
                 validate_certs=self.params["validate_certs"],
                 ca_path=self.params["ca_path"],
+                user_agent_suffix="ansible-core/%s" % ANSIBLE_VERSION,
             )
         return self._client
 

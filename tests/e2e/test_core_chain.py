@@ -65,6 +65,9 @@ def test_created_volume_id_flows_from_the_wait_into_a_later_play_and_tasks_are_a
     acked = run.result("Acknowledge")["result"]
     assert acked["changed"] is True and acked["tasks"][0]["acknowledged_at"]
     assert sandbox.task(waited["tasks"][0]["id"])["acknowledged_by"] is not None
+    agents = {entry["headers"].get("User-Agent", "") for entry in sandbox.requests()
+              if entry["path"].startswith("/cloud/v1/tasks")}
+    assert agents and all(agent.startswith("gcore.tasks/0.1.0 ") and " ansible-core/" in agent for agent in agents)
 
 
 def test_an_error_task_fails_the_wait_naming_the_task_and_its_error(run_playbook, sandbox):
