@@ -24,6 +24,7 @@ _SENSITIVE_KEY_RE = re.compile(
     r"authorization|cookie|session|ssh_?key|cert_?key|key_?pair_?private",
     re.IGNORECASE)
 _UTC = datetime.timezone.utc
+_BASIC_OFFSET_RE = re.compile(r"([+-]\d{2})(\d{2})\Z")
 
 
 def normalize_task_ids(task_ids):
@@ -53,6 +54,8 @@ def parse_timestamp(value):
     text = value.strip()
     if text[-1] in "zZ":
         text = text[:-1] + "+00:00"
+    # "+0000" (the API's volume timestamps use it) is not ISO 8601 to Python before 3.11.
+    text = _BASIC_OFFSET_RE.sub(r"\1:\2", text)
     try:
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError:

@@ -58,7 +58,8 @@ def test_ten_thousand_ids_are_accepted_and_more_are_refused():
 
 
 @pytest.mark.parametrize("text", ["2026-05-23T05:07:31", "2026-05-23T05:07:31Z", "2026-05-23T05:07:31+00:00",
-                                  "2026-05-23T07:07:31+02:00", "2026-05-23T05:07:31.000000"])
+                                  "2026-05-23T07:07:31+02:00", "2026-05-23T05:07:31.000000",
+                                  "2026-05-23T05:07:31+0000", "2026-05-23T06:07:31+0100"])
 def test_timestamps_with_and_without_zone_are_the_same_utc_moment(text):
     assert parse_timestamp(text) == datetime.datetime(2026, 5, 23, 5, 7, 31, tzinfo=datetime.timezone.utc)
 
