@@ -25,6 +25,8 @@ from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWai
 
 _MASK_OPTION = dict(mask_task_data=dict(type="bool", default=True))
 _LISTED_IN_MESSAGE = 10
+# The message stays one readable line; failed_tasks keeps each error text whole.
+_ERROR_IN_MESSAGE = 300
 
 
 def _describe(summaries, with_error):
@@ -33,7 +35,8 @@ def _describe(summaries, with_error):
     for summary in summaries[:_LISTED_IN_MESSAGE]:
         text = "%s (%s, %s)" % (summary["id"], summary["task_type"] or "unknown type", summary["state"] or "unread")
         if with_error:
-            text += ": %s" % (summary["error"] or "no error text")
+            error = " ".join(str(summary["error"] or "no error text").split())
+            text += ": %s" % (error if len(error) <= _ERROR_IN_MESSAGE else error[:_ERROR_IN_MESSAGE] + "...")
         parts.append(text)
     if len(summaries) > _LISTED_IN_MESSAGE:
         parts.append("and %d more" % (len(summaries) - _LISTED_IN_MESSAGE))

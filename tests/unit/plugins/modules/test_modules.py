@@ -98,6 +98,15 @@ def test_wait_fails_on_an_error_task_and_keeps_the_other_tasks_ids():
                                        "error": "Quota exceeded"}]
 
 
+def test_wait_failure_message_is_one_line_and_failed_tasks_keep_the_whole_error():
+    error = "Traceback (most recent call last):\n  File x\n" + "y" * 1000
+    client = FakeClient([task(ID_B, state="ERROR", error=error)])
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_B]}, client)
+    assert failed and "\n" not in result["msg"] and len(result["msg"]) < 500
+    assert "Traceback (most recent call last): File x yyy" in result["msg"]
+    assert result["failed_tasks"][0]["error"] == error
+
+
 def test_wait_with_fail_on_error_off_succeeds_and_lists_failed_tasks():
     client = FakeClient([task(ID_B, state="ERROR", error="Quota exceeded")])
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_B], "fail_on_error": False}, client)
