@@ -8,6 +8,9 @@ __metaclass__ = type
 
 import pytest
 
+from unittest import mock
+
+from ansible_collections.gcore.tasks.plugins.module_utils import _module
 from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreError
 from ansible_collections.gcore.tasks.plugins.modules import gcore_task_ack, gcore_task_info, gcore_task_wait
 from ansible_collections.gcore.tasks.tests.unit.plugins.modules.module_runner import run_module
@@ -196,3 +199,12 @@ def test_ack_all_posts_only_when_unacknowledged_tasks_exist():
                                  client)
     assert result["changed"] is True and ("acknowledge_all", 1, 76) in client.calls
     assert client.calls[0] == ("list_tasks", {"is_acknowledged": False, "project_id": [1], "region_id": [76]}, None)
+
+
+@pytest.mark.parametrize("main", [gcore_task_info.main, gcore_task_wait.main, gcore_task_ack.main])
+def test_without_requests_every_module_fails_naming_the_missing_library(main):
+    with mock.patch.object(_module, "HAS_REQUESTS", False), \
+            mock.patch.object(_module, "REQUESTS_IMPORT_ERROR", "ImportError: No module named 'requests'"):
+        result, failed = run_module(main, {"task_ids": [ID_A]})
+    assert failed and "Failed to import the required Python library (requests)" in result["msg"]
+    assert "No module named 'requests'" in result["exception"]
