@@ -56,7 +56,24 @@ def make_self_signed(directory, common_name="gcore-e2e-test"):
     return str(cert_path), str(key_path)
 
 
-class HttpsSandbox(object):
+class _ServedInThread(object):
+    """Serves self.server in a thread between __enter__ and __exit__."""
+
+    server = None
+    thread = None
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+class HttpsSandbox(_ServedInThread):
     """The same sandbox API (same tasks, faults, counters) on a second, HTTPS-only port."""
 
     def __init__(self, sandbox, cert_path, key_path):
@@ -68,19 +85,9 @@ class HttpsSandbox(object):
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True,
                                                  do_handshake_on_connect=False)
         self.url = "https://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
-class CountingProxy(object):
+class CountingProxy(_ServedInThread):
     """An HTTP proxy on 127.0.0.1 that records every request: CONNECT host:port, or METHOD absolute-URL."""
 
     def __init__(self):
@@ -165,16 +172,6 @@ class CountingProxy(object):
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 def proxy_env(**proxies):
