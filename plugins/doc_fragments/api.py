@@ -58,6 +58,18 @@ notes:
     or in a play on C(localhost).'
 """
 
+    # What every module supports besides check mode (described per module).
+    ATTRIBUTES = r"""
+attributes:
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    membership:
+      - gcore.tasks.all
+"""
+
     # The data masking option of modules that return task objects.
     TASK_DATA = r"""
 options:

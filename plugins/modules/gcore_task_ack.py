@@ -22,19 +22,13 @@ author:
 extends_documentation_fragment:
   - gcore.tasks.api
   - gcore.tasks.api.task_data
+  - gcore.tasks.api.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
     details: Reads the tasks and reports what would be acknowledged, without sending an acknowledgement.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-  action_group:
-    membership:
-      - gcore.tasks.all
 options:
   task_ids:
     description:

@@ -21,19 +21,13 @@ author:
 extends_documentation_fragment:
   - gcore.tasks.api
   - gcore.tasks.api.task_data
+  - gcore.tasks.api.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
     details: Only reads.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-  action_group:
-    membership:
-      - gcore.tasks.all
 options:
   task_ids:
     description:

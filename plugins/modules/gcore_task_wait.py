@@ -37,6 +37,7 @@ author:
 extends_documentation_fragment:
   - gcore.tasks.api
   - gcore.tasks.api.task_data
+  - gcore.tasks.api.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
   - ansible.builtin.action_common_attributes.actiongroups
@@ -44,15 +45,8 @@ attributes:
   check_mode:
     support: full
     details: Waiting only reads, so it runs in check mode exactly as in a normal run.
-  diff_mode:
-    support: none
   facts:
     support: full
-  platform:
-    platforms: all
-  action_group:
-    membership:
-      - gcore.tasks.all
 options:
   task_ids:
     description:
