@@ -23,15 +23,15 @@ def test_waiting_on_fifty_tasks_of_one_region_costs_about_one_request_per_round(
 
 
 def test_a_single_task_is_read_with_its_own_get(sandbox, collections_path):
-    task_id = sandbox.add_task(duration=0.4)
+    task_id = sandbox.add_task(duration=1.5)
     run = run_module(collections_path, "gcore_task_wait", base_args(sandbox, task_ids=[task_id], wait_sleep=0.2))
     assert run.rc == 0, run.stdout + run.stderr
     routes = sandbox.counters()["routes"]
-    assert routes.get(LIST_ROUTE, 0) == 0 and routes[TASK_ROUTE] >= 2
+    assert routes.get(LIST_ROUTE, 0) == 0 and routes[TASK_ROUTE] >= 1
 
 
 def test_tasks_in_two_regions_cost_one_list_request_per_region_per_round(sandbox, collections_path):
-    task_ids = sandbox.add_tasks([{"duration": 1.0, "project_id": 1, "region_id": region}
+    task_ids = sandbox.add_tasks([{"duration": 2.5, "project_id": 1, "region_id": region}
                                   for region in (76, 77) for _unused in range(10)])
     run = run_module(collections_path, "gcore_task_wait", base_args(sandbox, task_ids=task_ids, wait_sleep=0.5))
     assert run.rc == 0, run.stdout + run.stderr
