@@ -230,11 +230,6 @@ class GcoreClient(object):
         path = "/cloud/v1/tasks/%d/%d/active" % (project_id, region_id)
         return [task for page in self.iter_pages(path, {"task_type": task_type}, limit) for task in page]
 
-    def count_tasks(self, filters=None):
-        """How many tasks match the filters, from one one-item page."""
-        params = dict(filters or {}, limit=1, offset=0)
-        return int((self.request("GET", "/cloud/v1/tasks", params=params) or {}).get("count") or 0)
-
     def acknowledge_task(self, task_id):
         """POST /cloud/v1/tasks/{task_id}/acknowledge; returns the acknowledged task."""
         return self.request("POST", "/cloud/v1/tasks/%s/acknowledge" % task_id)
