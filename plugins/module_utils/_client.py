@@ -142,10 +142,9 @@ class GcoreClient(object):
         self.base_url = api_url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
-        # Passed with every request too: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
+        # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
         self.verify = (ca_path or True) if validate_certs else False
         self.retries = retries
-        self.session.verify = self.verify
         adapter = HTTPAdapter(max_retries=build_retry(retries))
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)

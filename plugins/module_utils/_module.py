@@ -107,7 +107,7 @@ class GcoreModule(object):
         """The shared GcoreClient, created on first use."""
         if self._client is None:
             self._client = GcoreClient(
-                api_key=self.params["api_key"].strip(),
+                api_key=self.params["api_key"],  # stripped and checked by check_connection_options
                 api_url=self.params["api_url"],
                 timeout=self.params["api_timeout"],
                 retries=self.params["api_retries"],
