@@ -122,75 +122,98 @@ class TaskInfoModule(GcoreModule):
         return filters
 
 
+WAIT_OPTIONS = dict(
+    wait_timeout=dict(type="float", default=1800.0),
+    wait_sleep=dict(type="float"),
+    fail_on_error=dict(type="bool", default=True),
+)
+
+
+def check_wait_options(module):
+    """Refuse wait options that could never work, before any request."""
+    timeout, interval = module.params["wait_timeout"], module.params["wait_sleep"]
+    if timeout <= 0:
+        module.fail("wait_timeout must be a positive number of seconds, got %s" % timeout)
+    if interval is not None and interval <= 0:
+        module.fail("wait_sleep must be a positive number of seconds, got %s" % interval)
+
+
+def wait_for_tasks(module, task_ids, waiter=None, extra=None):
+    """Wait for C(task_ids) with the module's wait options; the one place that shapes a wait's result.
+
+    Returns the result dict (C(extra) merged in) when every task ended and none failed (or
+    fail_on_error is false); otherwise fails the module with the same result, so every
+    created ID already known is returned whatever happened.
+    """
+    timeout, interval = module.params["wait_timeout"], module.params["wait_sleep"]
+    extra = extra or {}
+    waiter = waiter or TaskWaiter(module.client)
+    try:
+        pending = waiter.wait(task_ids, timeout, interval)
+    except GcoreError as exc:
+        module.fail(str(exc), error=exc, **dict(wait_result(module, task_ids, waiter, waiter.pending(task_ids)),
+                                                 **extra))
+    result = dict(wait_result(module, task_ids, waiter, pending), **extra)
+    if pending:
+        message = "Timed out after %ss: %d of %d task(s) not finished: %s" % (
+            timeout, len(pending), len(task_ids), _describe(result["pending_tasks"], with_error=False))
+        if waiter.last_error is not None:
+            message += ". Last API error: %s" % waiter.last_error
+            result["failure"] = waiter.last_error.to_dict()
+        module.module.fail_json(msg=message + _created_note(result), **result)
+    if result["failed_tasks"] and module.params["fail_on_error"]:
+        module.module.fail_json(msg="%d of %d task(s) failed: %s%s" % (
+            len(result["failed_tasks"]), len(task_ids), _describe(result["failed_tasks"], with_error=True),
+            _created_note(result)), **result)
+    return result
+
+
+def _created_note(result):
+    """Points the reader at the IDs that were created despite the failure."""
+    if not result["created_resources"]:
+        return ""
+    return ". The IDs the other tasks created are in created_resources."
+
+
+def wait_result(module, task_ids, waiter, pending):
+    """Everything known about the tasks: nothing a task created is left out, whatever happened."""
+    known = [waiter.tasks[task_id] for task_id in task_ids if task_id in waiter.tasks]
+    created_resources, by_task = merge_created_resources(known)
+    failed = [task_summary(task_id, waiter.tasks.get(task_id)) for task_id in task_ids
+              if (waiter.tasks.get(task_id) or {}).get("state") == "ERROR"]
+    for task_id in task_ids:
+        if task_id in waiter.vanished:
+            summary = task_summary(task_id, waiter.tasks.get(task_id))
+            summary["error"] = "the API no longer knows this task: %s" % waiter.vanished[task_id]
+            failed.append(summary)
+    return dict(
+        changed=False,
+        tasks=module.present(known),
+        created_resources=created_resources,
+        created_resources_by_task=by_task,
+        failed_tasks=failed,
+        pending_tasks=[task_summary(task_id, waiter.tasks.get(task_id)) for task_id in pending],
+        elapsed=round(waiter.elapsed, 3),
+        ansible_facts=dict(
+            gcore_created_resources=created_resources,
+            gcore_created_resources_by_task=by_task,
+            gcore_task_ids=task_ids,
+        ),
+    )
+
+
 class TaskWaitModule(GcoreModule):
     """gcore_task_wait: wait for all given tasks at once and report what they created."""
 
     argument_spec = dict(
         task_ids_argument_spec(required=True),
-        wait_timeout=dict(type="float", default=1800.0),
-        wait_sleep=dict(type="float"),
-        fail_on_error=dict(type="bool", default=True),
-        **_MASK_OPTION
+        **dict(WAIT_OPTIONS, **_MASK_OPTION)
     )
 
     def run(self):
         task_ids = self.task_ids()
-        timeout, interval = self.params["wait_timeout"], self.params["wait_sleep"]
-        if timeout <= 0:
-            self.fail("wait_timeout must be a positive number of seconds, got %s" % timeout)
-        if interval is not None and interval <= 0:
-            self.fail("wait_sleep must be a positive number of seconds, got %s" % interval)
-        waiter = TaskWaiter(self.client)
-        try:
-            pending = waiter.wait(task_ids, timeout, interval)
-        except GcoreError as exc:
-            self.fail(str(exc), error=exc, **self.result(task_ids, waiter, waiter.pending(task_ids)))
-        result = self.result(task_ids, waiter, pending)
-        if pending:
-            message = "Timed out after %ss: %d of %d task(s) not finished: %s" % (
-                timeout, len(pending), len(task_ids), _describe(result["pending_tasks"], with_error=False))
-            if waiter.last_error is not None:
-                message += ". Last API error: %s" % waiter.last_error
-                result["failure"] = waiter.last_error.to_dict()
-            self.module.fail_json(msg=message + self.created_note(result), **result)
-        if result["failed_tasks"] and self.params["fail_on_error"]:
-            self.module.fail_json(msg="%d of %d task(s) failed: %s%s" % (
-                len(result["failed_tasks"]), len(task_ids), _describe(result["failed_tasks"], with_error=True),
-                self.created_note(result)), **result)
-        return result
-
-    @staticmethod
-    def created_note(result):
-        """Points the reader at the IDs that were created despite the failure."""
-        if not result["created_resources"]:
-            return ""
-        return ". The IDs the other tasks created are in created_resources."
-
-    def result(self, task_ids, waiter, pending):
-        """Everything known about the tasks: nothing a task created is left out, whatever happened."""
-        known = [waiter.tasks[task_id] for task_id in task_ids if task_id in waiter.tasks]
-        created_resources, by_task = merge_created_resources(known)
-        failed = [task_summary(task_id, waiter.tasks.get(task_id)) for task_id in task_ids
-                  if (waiter.tasks.get(task_id) or {}).get("state") == "ERROR"]
-        for task_id in task_ids:
-            if task_id in waiter.vanished:
-                summary = task_summary(task_id, waiter.tasks.get(task_id))
-                summary["error"] = "the API no longer knows this task: %s" % waiter.vanished[task_id]
-                failed.append(summary)
-        return dict(
-            changed=False,
-            tasks=self.present(known),
-            created_resources=created_resources,
-            created_resources_by_task=by_task,
-            failed_tasks=failed,
-            pending_tasks=[task_summary(task_id, waiter.tasks.get(task_id)) for task_id in pending],
-            elapsed=round(waiter.elapsed, 3),
-            ansible_facts=dict(
-                gcore_created_resources=created_resources,
-                gcore_created_resources_by_task=by_task,
-                gcore_task_ids=task_ids,
-            ),
-        )
+        check_wait_options(self)
+        return wait_for_tasks(self, task_ids)
 
 
 class TaskAckModule(GcoreModule):
