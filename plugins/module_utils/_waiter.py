@@ -58,17 +58,41 @@ class TaskWaiter(object):
     After wait() returns or raises, C(tasks) holds the last state read of each task,
     C(vanished) the tasks the API no longer knows (404), and C(last_error) the last
     API error a poll round tolerated.
+
+    C(on_round), if given, is called as C(on_round(waiter, task_ids, pending)) after every
+    poll round of wait(); an exception it raises is swallowed, never ending the wait.
     """
 
-    def __init__(self, client, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, client, clock=time.monotonic, sleep=time.sleep, on_round=None):
         self.client = client
         self.clock = clock
         self.sleep = sleep
+        self.on_round = on_round
         self.tasks = {}
         self.vanished = {}
+        self.hints = {}
         self.last_error = None
         self.rounds = 0
         self.elapsed = 0.0
+
+    def seed(self, task_id, project_id=None, region_id=None, submitted_at=None):
+        """Record a hint from the caller that just created C(task_id): where and when it was submitted.
+
+        A hint is never a task: it is not in C(tasks) and is not reported; it only lets the first
+        round list the task's project/region instead of searching the account. A wrong hint costs
+        requests, never a wrong result. C(submitted_at) is an aware datetime or an ISO 8601 string.
+        """
+        if not isinstance(task_id, str):
+            return
+        if isinstance(submitted_at, str):
+            submitted_at = parse_timestamp(submitted_at)
+        if not isinstance(submitted_at, datetime.datetime) or submitted_at.tzinfo is None:
+            submitted_at = None
+        self.hints[task_id.lower()] = {
+            "project_id": project_id if _is_id(project_id) else None,
+            "region_id": region_id if _is_id(region_id) else None,
+            "submitted_at": submitted_at,
+        }
 
     def pending(self, task_ids):
         """The task IDs not yet seen in a final state (and not vanished)."""
@@ -96,6 +120,7 @@ class TaskWaiter(object):
                     self.last_error = exc
                 self.rounds += 1
                 pending = self.pending(pending)
+                self._report_round(task_ids, pending)
                 now = self.clock()
                 if not pending or now >= deadline:
                     return pending
@@ -104,17 +129,34 @@ class TaskWaiter(object):
         finally:
             self.elapsed = self.clock() - start
 
+    def _report_round(self, task_ids, pending):
+        if self.on_round is None:
+            return
+        try:
+            self.on_round(self, list(task_ids), list(pending))
+        except Exception:  # pylint: disable=broad-except  # a progress display must never end a wait
+            pass
+
     def poll(self, task_ids):
         """Read the current state of every task in one round, choosing the cheapest requests."""
         unplaced = []
         groups = {}
+        hinted = {}
         for task_id in task_ids:
             task = self.tasks.get(task_id)
+            hint = self.hints.get(task_id)
             if task and task.get("project_id") is not None and task.get("region_id") is not None:
                 groups.setdefault((task["project_id"], task["region_id"]), []).append(task_id)
+            elif not task and hint and hint["project_id"] is not None and hint["region_id"] is not None:
+                hinted.setdefault((hint["project_id"], hint["region_id"]), []).append(task_id)
             else:
                 unplaced.append(task_id)
         single = []
+        for (project_id, region_id), group in hinted.items():
+            if len(group) >= BATCH_MIN:
+                single.extend(self._scan_active(project_id, region_id, group))
+            else:
+                single.extend(group)
         if len(unplaced) >= BATCH_MIN:
             unplaced = self._scan_newest(unplaced)
         single.extend(unplaced)
@@ -142,8 +184,11 @@ class TaskWaiter(object):
                 wanted.discard(task_id)
 
     def _scan(self, params, wanted, max_pages):
+        self._scan_path("/cloud/v1/tasks", params, wanted, max_pages)
+
+    def _scan_path(self, path, params, wanted, max_pages):
         pages = 0
-        for results in self.client.iter_pages("/cloud/v1/tasks", params):
+        for results in self.client.iter_pages(path, params):
             self._absorb(results, wanted)
             pages += 1
             if not wanted or pages >= max_pages:
@@ -153,6 +198,13 @@ class TaskWaiter(object):
         """Find tasks never read before among the newest tasks; return the IDs not found."""
         wanted = set(task_ids)
         self._scan({"order_by": "desc"}, wanted, _pages_for(len(wanted)))
+        return [task_id for task_id in task_ids if task_id in wanted]
+
+    def _scan_active(self, project_id, region_id, task_ids):
+        """Read tasks among the project/region's NEW and RUNNING ones; return the IDs not there."""
+        wanted = set(task_ids)
+        self._scan_path("/cloud/v1/tasks/%d/%d/active" % (project_id, region_id), {}, wanted,
+                        _pages_for(len(wanted)))
         return [task_id for task_id in task_ids if task_id in wanted]
 
     def _scan_window(self, project_id, region_id, task_ids):
@@ -174,6 +226,11 @@ class TaskWaiter(object):
         }
         self._scan(params, wanted, _pages_for(len(wanted)))
         return [task_id for task_id in task_ids if task_id in wanted]
+
+
+def _is_id(value):
+    """True for a project or region ID as the API gives them: an int, not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _pages_for(count):

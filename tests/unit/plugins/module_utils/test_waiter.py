@@ -69,6 +69,10 @@ class FakeApi(object):
         params = dict(params or {})
         self._maybe_fail("GET", path)
         matching = [self.render(task_id) for task_id in self.tasks]
+        if path.endswith("/active"):
+            project_id, region_id = [int(part) for part in path.split("/")[-3:-1]]
+            matching = [t for t in matching if t["project_id"] == project_id and t["region_id"] == region_id
+                        and t["state"] in ("NEW", "RUNNING")]
         for key in ("project_id", "region_id"):
             if params.get(key):
                 matching = [t for t in matching if t[key] in params[key]]
@@ -180,3 +184,72 @@ def test_interval_policy_polls_soon_then_backs_off_to_the_type_interval():
     assert poll_delay(9, ["something_new"]) == 5
     assert poll_delay(9, ["create_k8s_cluster_v2", "create_vm"]) == 5
     assert poll_delay(1, ["create_vm"], interval=2.5) == 2.5
+
+
+def test_on_round_sees_every_round_with_the_full_id_list_and_what_is_still_pending(api):
+    task_ids = [api.add(1), api.add(3), api.add(5)]
+    calls = []
+    waiter = TaskWaiter(api, clock=api.clock, sleep=api.sleep,
+                        on_round=lambda w, ids, pending: calls.append((w, list(ids), list(pending))))
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert len(calls) == waiter.rounds
+    assert all(w is waiter and ids == task_ids for w, ids, _unused in calls)
+    remaining = [len(pending) for _unused, _ids, pending in calls]
+    assert remaining == sorted(remaining, reverse=True)
+    assert remaining[0] == 3 and remaining[-1] == 0
+
+
+def test_an_on_round_that_raises_does_not_break_the_wait(api):
+    task_ids = [api.add(2), api.add(3)]
+
+    def broken(waiter, ids, pending):
+        raise RuntimeError("display went away")
+
+    waiter = TaskWaiter(api, clock=api.clock, sleep=api.sleep, on_round=broken)
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert all(waiter.tasks[t]["state"] == "FINISHED" for t in task_ids)
+
+
+def test_seeded_tasks_are_found_on_their_project_region_without_reading_the_account(api):
+    for _unused in range(30):
+        api.add(1, project_id=9, region_id=9)
+    task_ids = [api.add(4, project_id=3, region_id=7) for _unused in range(5)]
+    waiter = waiter_for(api)
+    for task_id in task_ids:
+        waiter.seed(task_id, project_id=3, region_id=7, submitted_at=EPOCH)
+    assert waiter.tasks == {}
+    waiter.poll(task_ids)
+    assert api.requests == [("GET", "/cloud/v1/tasks/3/7/active")]
+    assert all(waiter.tasks[t]["state"] == "RUNNING" for t in task_ids)
+
+
+def test_a_seed_is_a_hint_never_a_task(api):
+    task_ids = [api.add(2), api.add(2)]
+    stranger = str(uuid.uuid4())
+    waiter = waiter_for(api)
+    waiter.seed(stranger, project_id=1, region_id=1)
+    waiter.seed(task_ids[0], project_id=1, region_id=1, submitted_at="2026-05-23T05:00:00Z")
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert set(waiter.tasks) == set(task_ids)
+    assert stranger not in waiter.vanished
+
+
+def test_a_wrong_seed_costs_requests_never_a_wrong_result(api):
+    task_ids = [api.add(3, project_id=1, region_id=1) for _unused in range(3)]
+    waiter = waiter_for(api)
+    for task_id in task_ids:
+        waiter.seed(task_id, project_id=5, region_id=6, submitted_at=EPOCH)
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert all(waiter.tasks[t]["state"] == "FINISHED" for t in task_ids)
+    assert ("GET", "/cloud/v1/tasks/5/6/active") in api.requests
+    assert all(("GET", "/cloud/v1/tasks/" + t) in api.requests for t in task_ids)
+
+
+def test_seeds_of_odd_types_are_ignored(api):
+    task_ids = [api.add(2), api.add(2)]
+    waiter = waiter_for(api)
+    waiter.seed(task_ids[0], project_id="1", region_id=True, submitted_at="not a time")
+    waiter.seed(task_ids[1], project_id=1.5, region_id=None, submitted_at=12)
+    waiter.seed(None, project_id=1, region_id=1)
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert not any(path.endswith("/active") for _unused, path in api.requests)
