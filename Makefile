@@ -8,7 +8,7 @@
 #   make changelog       regenerate CHANGELOG.md      (changelog-check: lint + staleness)
 #   make changelog-release  fold changelogs/fragments/ into the galaxy.yml version
 #   make galaxy          build, check and install the tarball, run the demo from it
-#   make demo            examples/demo.yml against the local sandbox
+#   make demo            examples/demo.yml against the local sandbox (installs only ansible-core + requests)
 #   make bench           tests/bench/bench_wait.py, if present (not part of `make test`)
 #   make clean           remove build outputs (keeps the venvs; distclean removes them)
 
@@ -24,6 +24,10 @@ PYTHON_VERSION := 3.11
 VENV := $(CURDIR)/.venv
 VENV_STAMP := $(VENV)/.stamp-requirements
 DEV_REQUIREMENTS := requirements-dev.txt requirements.txt
+# `make demo` needs only the runtime requirements and ansible-core (the version line of
+# requirements-dev.txt), not the development toolchain: a fresh `make demo` installs just these.
+DEMO_STAMP := $(VENV)/.stamp-demo
+ANSIBLE_CORE_REQUIREMENT := $(shell grep -m1 '^ansible-core' requirements-dev.txt)
 
 # ansible-core versions for sanity: 2.16 (oldest supported, meta/runtime.yml) and 2.20
 # get their own venvs; 2.19 is the one in .venv. 2.20 needs Python >= 3.12.
@@ -58,12 +62,24 @@ help:
 
 # ---------------------------------------------------------------------------- venvs
 
-.PHONY: venv venv-ac216 venv-ac220
+.PHONY: venv venv-demo venv-ac216 venv-ac220
 venv: $(VENV_STAMP)
 
 $(VENV_STAMP): $(DEV_REQUIREMENTS)
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade-strategy only-if-needed -r requirements-dev.txt
+	@touch $@
+
+# What the demo needs, in the same .venv; a full `make venv` already satisfies it.
+venv-demo: $(DEMO_STAMP)
+
+$(DEMO_STAMP): $(DEV_REQUIREMENTS)
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@if [ -f $(VENV_STAMP) ] && [ $(VENV_STAMP) -nt requirements-dev.txt ] && [ $(VENV_STAMP) -nt requirements.txt ]; then \
+	    echo "demo: .venv already holds the full toolchain"; \
+	else \
+	    $(VENV)/bin/python -m pip install --quiet --upgrade-strategy only-if-needed -r requirements.txt '$(ANSIBLE_CORE_REQUIREMENT)'; \
+	fi
 	@touch $@
 
 venv-ac216: $(VENV_AC216)/.stamp-requirements
@@ -179,7 +195,7 @@ galaxy: venv
 	bash tests/ci/galaxy.sh
 
 .PHONY: demo
-demo: venv collection-tree
+demo: venv-demo collection-tree
 	bash tests/ci/with_sandbox.sh $(VENV)/bin/ansible-playbook examples/demo.yml
 
 # Benchmark extras (e.g. the gcore SDK it compares against) go in

@@ -21,7 +21,10 @@ options:
   api_url:
     description:
       - Base URL of the Gcore API, with its C(http://) or C(https://) scheme.
-      - If not set, the value of the E(GCORE_BASE_URL) environment variable is used.
+      - 'Which value wins: O(api_url) when the task gives it (directly or through C(module_defaults));
+        otherwise the E(GCORE_BASE_URL) environment variable when it is set; otherwise the default
+        V(https://api.gcore.com). The default is used only when neither is given, so an exported
+        E(GCORE_BASE_URL) is not overridden by it; an empty E(GCORE_BASE_URL) is refused, not ignored.'
       - Proxies from E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) are honoured.
     type: str
     default: https://api.gcore.com

@@ -18,7 +18,7 @@ description:
     C(POST /cloud/v1/tasks/acknowledge_all) only when there are some.
   - In check mode nothing is sent but the reads; the result says what would change.
 author:
-  - Gcore Cloud automation team (@G-Core)
+  - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - gcore.tasks.api
   - gcore.tasks.api.task_data

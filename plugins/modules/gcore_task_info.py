@@ -17,7 +17,7 @@ description:
   - Several O(task_ids) are read with list requests where possible, one C(GET) per task otherwise.
   - Never changes anything; runs in check mode too.
 author:
-  - Gcore Cloud automation team (@G-Core)
+  - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - gcore.tasks.api
   - gcore.tasks.api.task_data

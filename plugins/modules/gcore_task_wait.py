@@ -33,7 +33,7 @@ description:
     already created, so a C(rescue) block can clean up.
   - Waiting changes nothing, so the result is never C(changed). The module runs in check mode too.
 author:
-  - Gcore Cloud automation team (@G-Core)
+  - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - gcore.tasks.api
   - gcore.tasks.api.task_data

@@ -37,8 +37,11 @@ def _module_args(args):
             yield
 
 
-def run_module(main, args, client=None):
-    """Run main() with args; return (result, failed). C(client) replaces GcoreClient's instances."""
+def run_module(main, args, client=None, connection=None):
+    """Run main() with args; return (result, failed). C(client) replaces GcoreClient's instances.
+
+    C(connection) replaces the default api_key / api_url arguments (to test their fallbacks).
+    """
     def exit_json(self, **result):
         raise ModuleExit(result, False)
 
@@ -54,7 +57,9 @@ def run_module(main, args, client=None):
             raise AssertionError("the module built an API client although it should fail before any request")
         return client
 
-    args = dict({"api_key": "unit-key", "api_url": "http://127.0.0.1:9"}, **args)
+    if connection is None:
+        connection = {"api_key": "unit-key", "api_url": "http://127.0.0.1:9"}
+    args = dict(connection, **args)
     with _module_args(args), \
             mock.patch.object(basic.AnsibleModule, "exit_json", exit_json), \
             mock.patch.object(basic.AnsibleModule, "fail_json", fail_json), \
