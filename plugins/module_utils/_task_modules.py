@@ -222,7 +222,8 @@ class TaskAckModule(GcoreModule):
     argument_spec = dict(
         task_ids_argument_spec(),
         acknowledge_all=dict(type="bool", default=False),
-        **dict(project_region_argument_spec(), **_MASK_OPTION)
+        all_projects=dict(type="bool", default=False),
+        **dict(project_region_argument_spec(elements="int"), **_MASK_OPTION)
     )
 
     def run(self):
@@ -242,12 +243,35 @@ class TaskAckModule(GcoreModule):
         return dict(changed=bool(todo), tasks=self.present(todo))
 
     def acknowledge_all(self):
-        """POST acknowledge_all only when the scope holds unacknowledged tasks."""
-        project_id, region_id = self.params["project_id"], self.params["region_id"]
-        scope = dict(is_acknowledged=False,
-                     project_id=[project_id] if project_id is not None else None,
-                     region_id=[region_id] if region_id is not None else None)
+        """POST acknowledge_all once per project/region pair of the scope that holds unacknowledged tasks."""
+        project_ids = list(dict.fromkeys(self.params["project_id"] or []))
+        region_ids = list(dict.fromkeys(self.params["region_id"] or []))
+        if self.params["all_projects"] and project_ids:
+            self.fail("project_id and all_projects=true are mutually exclusive: give the projects, or "
+                      "all_projects=true for every project of the account")
+        if not project_ids and not self.params["all_projects"]:
+            self.fail("acknowledge_all=true needs project_id (or GCORE_CLOUD_PROJECT_ID); to acknowledge the "
+                      "tasks of every project of the account, set all_projects=true")
+        scope = dict(is_acknowledged=False, project_id=project_ids or None, region_id=region_ids or None)
         todo = self.client.list_tasks(scope)
         if todo and not self.module.check_mode:
-            self.client.acknowledge_all(project_id=project_id, region_id=region_id)
+            for project_id, region_id in acknowledge_all_pairs(todo, project_ids, region_ids):
+                self.client.acknowledge_all(project_id=project_id, region_id=region_id)
         return dict(changed=bool(todo), tasks=self.present(todo))
+
+
+def acknowledge_all_pairs(tasks, project_ids, region_ids):
+    """The (project_id, region_id) scopes of POST acknowledge_all that cover C(tasks).
+
+    The endpoint takes one project and one region at most, so several of each mean one call
+    per pair; None stands for "any". Pairs holding none of the unacknowledged tasks are skipped
+    when every task names its project and region; otherwise every pair is sent.
+    """
+    wanted = [(project_id, region_id) for project_id in (project_ids or [None]) for region_id in (region_ids or [None])]
+    seen = set()
+    for task in tasks:
+        pair = (task.get("project_id") if project_ids else None, task.get("region_id") if region_ids else None)
+        if pair not in wanted:
+            return wanted
+        seen.add(pair)
+    return [pair for pair in wanted if pair in seen]

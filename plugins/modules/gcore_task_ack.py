@@ -14,8 +14,13 @@ description:
   - Acknowledging a task marks it as seen, so it no longer shows among unacknowledged tasks.
   - With O(task_ids), reads the tasks first and acknowledges only those not yet acknowledged; when
     all already are, nothing is sent and the result is not C(changed).
-  - With O(acknowledge_all=true), asks for the unacknowledged tasks of the scope and sends
-    C(POST /cloud/v1/tasks/acknowledge_all) only when there are some.
+  - With O(acknowledge_all=true), asks for the unacknowledged tasks of the scope (O(project_id), and
+    O(region_id) when given) and, only when there are some, sends
+    C(POST /cloud/v1/tasks/acknowledge_all) once per project and region pair that holds some (the
+    endpoint takes one project and one region at most).
+  - O(acknowledge_all=true) never acknowledges the tasks of every project by accident; it needs
+    O(project_id) (or E(GCORE_CLOUD_PROJECT_ID)), or O(all_projects=true) to mean the whole account.
+    Without either the module fails before any request.
   - In check mode nothing is sent but the reads; the result says what would change.
 author:
   - Seed 8c24c073 maintainers (!UNKNOWN)
@@ -41,19 +46,32 @@ options:
       - task_id
   acknowledge_all:
     description:
-      - Acknowledge every unacknowledged task, of O(project_id) and O(region_id) when given.
+      - Acknowledge every unacknowledged task of the projects in O(project_id) (of the regions in
+        O(region_id) when given), or of every project with O(all_projects=true).
+    type: bool
+    default: false
+  all_projects:
+    description:
+      - With O(acknowledge_all=true) and no O(project_id), acknowledge the tasks of every project
+        of the account (of the regions in O(region_id) when given).
+      - Mutually exclusive with O(project_id) (also one that comes from E(GCORE_CLOUD_PROJECT_ID)).
     type: bool
     default: false
   project_id:
     description:
-      - With O(acknowledge_all=true), only tasks of this project.
-      - If not set, the value of the E(GCORE_CLOUD_PROJECT_ID) environment variable is used.
-    type: int
+      - With O(acknowledge_all=true), only tasks of these projects. One value or a list, as in
+        M(gcore.tasks.gcore_task_info).
+      - If not set, the value of the E(GCORE_CLOUD_PROJECT_ID) environment variable is used (several
+        IDs separated by commas).
+    type: list
+    elements: int
   region_id:
     description:
-      - With O(acknowledge_all=true), only tasks of this region.
-      - If not set, the value of the E(GCORE_CLOUD_REGION_ID) environment variable is used.
-    type: int
+      - With O(acknowledge_all=true), only tasks of these regions. One value or a list.
+      - If not set, the value of the E(GCORE_CLOUD_REGION_ID) environment variable is used (several
+        IDs separated by commas).
+    type: list
+    elements: int
 seealso:
   - module: gcore.tasks.gcore_task_wait
   - module: gcore.tasks.gcore_task_info
@@ -69,6 +87,17 @@ EXAMPLES = r"""
     acknowledge_all: true
     project_id: 1
     region_id: 76
+
+- name: Acknowledge everything of two projects in two regions (one acknowledge_all per pair)
+  gcore.tasks.gcore_task_ack:
+    acknowledge_all: true
+    project_id: [1, 2]
+    region_id: [76, 80]
+
+- name: Acknowledge everything of the whole account, on purpose
+  gcore.tasks.gcore_task_ack:
+    acknowledge_all: true
+    all_projects: true
 """
 
 RETURN = r"""

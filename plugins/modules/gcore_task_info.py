@@ -40,14 +40,16 @@ options:
       - task_id
   project_id:
     description:
-      - Only tasks of these projects. With O(active=true), exactly one project.
-      - If not set, the value of the E(GCORE_CLOUD_PROJECT_ID) environment variable is used.
+      - Only tasks of these projects (one value or a list). With O(active=true), exactly one project.
+      - If not set, the value of the E(GCORE_CLOUD_PROJECT_ID) environment variable is used (several
+        IDs separated by commas).
     type: list
     elements: int
   region_id:
     description:
-      - Only tasks of these regions. With O(active=true), exactly one region.
-      - If not set, the value of the E(GCORE_CLOUD_REGION_ID) environment variable is used.
+      - Only tasks of these regions (one value or a list). With O(active=true), exactly one region.
+      - If not set, the value of the E(GCORE_CLOUD_REGION_ID) environment variable is used (several
+        IDs separated by commas).
     type: list
     elements: int
   state:

@@ -115,7 +115,8 @@ MODULE_CALLS = [
     ("gcore_task_wait", {"task_ids": [TASK_ID], "wait_timeout": 10, "fail_on_error": False}),
     ("gcore_task_wait", {"task_ids": [TASK_ID, OTHER_ID], "wait_timeout": 10, "fail_on_error": False}),
     ("gcore_task_ack", {"task_ids": [TASK_ID]}),
-    ("gcore_task_ack", {"acknowledge_all": True}),
+    ("gcore_task_ack", {"acknowledge_all": True, "all_projects": True}),
+    ("gcore_task_ack", {"acknowledge_all": True, "project_id": [1, 2], "region_id": [76]}),
     ("gcore_task_ack", {"acknowledge_all": True, "project_id": 1, "region_id": 76}),
     ("gcore_task_ack", {"acknowledge_all": True, "project_id": 1}),
 ]

@@ -84,6 +84,7 @@ EVERY_MODULE = """
     - name: Ack all
       gcore.tasks.gcore_task_ack:
         acknowledge_all: true
+        all_projects: true
     - name: Wait times out
       gcore.tasks.gcore_task_wait:
         task_ids: "{{ [stuck] + ids }}"
@@ -108,6 +109,7 @@ EVERY_MODULE = """
       gcore.tasks.gcore_task_ack:
         api_url: "{{ apis.wrong_key }}"
         acknowledge_all: true
+        all_projects: true
       ignore_errors: true
     - name: Info 500
       gcore.tasks.gcore_task_info:

@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 import pytest
 
 from unittest import mock
@@ -199,6 +201,73 @@ def test_ack_all_posts_only_when_unacknowledged_tasks_exist():
                                  client)
     assert result["changed"] is True and ("acknowledge_all", 1, 76) in client.calls
     assert client.calls[0] == ("list_tasks", {"is_acknowledged": False, "project_id": [1], "region_id": [76]}, None)
+
+
+def located(task_id, project_id, region_id, **kwargs):
+    return dict(task(task_id, **kwargs), project_id=project_id, region_id=region_id)
+
+
+@pytest.mark.parametrize("args", [
+    {},
+    {"region_id": [76]},
+    {"all_projects": False},
+])
+def test_ack_all_without_a_project_fails_before_any_client_exists(args):
+    with mock.patch.dict("os.environ"):
+        os.environ.pop("GCORE_CLOUD_PROJECT_ID", None)
+        result, failed = run_module(gcore_task_ack.main, dict({"acknowledge_all": True}, **args))
+    assert failed and "acknowledge_all=true needs project_id" in result["msg"] and "all_projects=true" in result["msg"]
+
+
+def test_ack_all_with_project_id_and_all_projects_is_refused_before_any_client_exists():
+    result, failed = run_module(gcore_task_ack.main, {"acknowledge_all": True, "all_projects": True, "project_id": 1})
+    assert failed and "mutually exclusive" in result["msg"]
+
+
+def test_ack_all_with_all_projects_posts_once_without_a_scope():
+    client = FakeClient([located(ID_A, 1, 76), located(ID_B, 2, 80)])
+    result, failed = run_module(gcore_task_ack.main, {"acknowledge_all": True, "all_projects": True}, client)
+    assert not failed and result["changed"] is True
+    assert [call for call in client.calls if call[0] == "acknowledge_all"] == [("acknowledge_all", None, None)]
+
+
+def test_ack_all_posts_once_per_project_region_pair_that_holds_unacknowledged_tasks():
+    client = FakeClient([located(ID_A, 1, 76), located(ID_B, 2, 80), located(ID_C, 1, 80)])
+    result, failed = run_module(gcore_task_ack.main, {"acknowledge_all": True, "project_id": [1, 2],
+                                                      "region_id": [76, 80]}, client)
+    assert not failed and result["changed"] is True
+    assert client.calls[0] == ("list_tasks", {"is_acknowledged": False, "project_id": [1, 2], "region_id": [76, 80]},
+                               None)
+    assert [call for call in client.calls if call[0] == "acknowledge_all"] == [
+        ("acknowledge_all", 1, 76), ("acknowledge_all", 1, 80), ("acknowledge_all", 2, 80)]
+
+
+def test_ack_all_posts_every_pair_when_a_task_does_not_name_its_project():
+    client = FakeClient([task(ID_A)])  # project_id and region_id are null
+    run_module(gcore_task_ack.main, {"acknowledge_all": True, "project_id": [1, 2], "region_id": 76}, client)
+    assert [call for call in client.calls if call[0] == "acknowledge_all"] == [
+        ("acknowledge_all", 1, 76), ("acknowledge_all", 2, 76)]
+
+
+def test_ack_all_with_projects_only_posts_once_per_project_without_a_region():
+    client = FakeClient([located(ID_A, 1, 76), located(ID_B, 1, 80), located(ID_C, 2, 76)])
+    run_module(gcore_task_ack.main, {"acknowledge_all": True, "project_id": [2, 1, 2]}, client)
+    assert [call for call in client.calls if call[0] == "acknowledge_all"] == [
+        ("acknowledge_all", 2, None), ("acknowledge_all", 1, None)]
+
+
+def test_ack_all_takes_several_projects_from_the_environment_like_info_does():
+    client = FakeClient([located(ID_A, 1, 76), located(ID_B, 2, 76)])
+    with mock.patch.dict("os.environ", {"GCORE_CLOUD_PROJECT_ID": "1,2"}):
+        result, failed = run_module(gcore_task_ack.main, {"acknowledge_all": True}, client)
+    assert not failed and client.calls[0][1]["project_id"] == [1, 2]
+
+
+def test_project_id_and_region_id_have_one_shape_in_every_module_that_takes_them():
+    from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskAckModule, TaskInfoModule
+    for name in ("project_id", "region_id"):
+        assert TaskAckModule.argument_spec[name] == TaskInfoModule.argument_spec[name]
+        assert TaskAckModule.argument_spec[name]["type"] == "list"
 
 
 @pytest.mark.parametrize("main", [gcore_task_info.main, gcore_task_wait.main, gcore_task_ack.main])
