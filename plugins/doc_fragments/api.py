@@ -86,3 +86,18 @@ options:
     type: bool
     default: true
 """
+
+    # How a waiting module returns its tasks (the options of WAIT_OPTIONS that shape the output).
+    WAIT_OUTPUT = r"""
+options:
+  full_tasks:
+    description:
+      - Whether RV(tasks) holds each task object whole, as the API sent it (C(data) masked as
+        O(mask_task_data) says).
+      - With V(false), each task keeps only C(id), C(task_type), C(state), C(project_id),
+        C(region_id), C(error) and C(data) when they hold a value, and C(created_resources) without
+        its empty lists (the API sends one list per resource type, nearly all empty). This keeps a
+        failed wait over a hundred tasks readable at default verbosity.
+    type: bool
+    default: false
+"""

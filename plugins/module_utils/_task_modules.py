@@ -17,6 +17,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._module import (
 )
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     TASK_STATES,
+    compact_task,
     merge_created_resources,
     normalize_timestamp,
     task_summary,
@@ -126,6 +127,7 @@ WAIT_OPTIONS = dict(
     wait_timeout=dict(type="float", default=1800.0),
     wait_sleep=dict(type="float"),
     fail_on_error=dict(type="bool", default=True),
+    full_tasks=dict(type="bool", default=False),
 )
 
 
@@ -141,9 +143,10 @@ def check_wait_options(module):
 def wait_for_tasks(module, task_ids, waiter=None, extra=None):
     """Wait for C(task_ids) with the module's wait options; the one place that shapes a wait's result.
 
-    Returns the result dict (C(extra) merged in) when every task ended and none failed (or
-    fail_on_error is false); otherwise fails the module with the same result, so every
-    created ID already known is returned whatever happened.
+    Returns the result dict (C(extra) merged in, the created IDs also as C(ansible_facts)) when
+    every task ended and none failed (or fail_on_error is false); otherwise fails the module with
+    the same result but no facts (Ansible drops facts from a failed result; a rescue reads the
+    registered result), so every created ID already known is returned whatever happened.
     """
     timeout, interval = module.params["wait_timeout"], module.params["wait_sleep"]
     extra = extra or {}
@@ -151,8 +154,8 @@ def wait_for_tasks(module, task_ids, waiter=None, extra=None):
     try:
         pending = waiter.wait(task_ids, timeout, interval)
     except GcoreError as exc:
-        module.fail(str(exc), error=exc, **dict(wait_result(module, task_ids, waiter, waiter.pending(task_ids)),
-                                                 **extra))
+        module.fail(str(exc), error=exc,
+                    **dict(wait_result(module, task_ids, waiter, waiter.pending(task_ids)), **extra))
     result = dict(wait_result(module, task_ids, waiter, pending), **extra)
     if pending:
         message = "Timed out after %ss: %d of %d task(s) not finished: %s" % (
@@ -165,6 +168,11 @@ def wait_for_tasks(module, task_ids, waiter=None, extra=None):
         module.module.fail_json(msg="%d of %d task(s) failed: %s%s" % (
             len(result["failed_tasks"]), len(task_ids), _describe(result["failed_tasks"], with_error=True),
             _created_note(result)), **result)
+    result["ansible_facts"] = dict(
+        gcore_created_resources=result["created_resources"],
+        gcore_created_resources_by_task=result["created_resources_by_task"],
+        gcore_task_ids=task_ids,
+    )
     return result
 
 
@@ -176,7 +184,11 @@ def _created_note(result):
 
 
 def wait_result(module, task_ids, waiter, pending):
-    """Everything known about the tasks: nothing a task created is left out, whatever happened."""
+    """Everything known about the tasks: nothing a task created is left out, whatever happened.
+
+    C(tasks) holds each task compacted (compact_task) unless the module's full_tasks is true.
+    Facts are not part of it: wait_for_tasks adds them to a successful result only.
+    """
     known = [waiter.tasks[task_id] for task_id in task_ids if task_id in waiter.tasks]
     created_resources, by_task = merge_created_resources(known)
     failed = [task_summary(task_id, waiter.tasks.get(task_id)) for task_id in task_ids
@@ -186,19 +198,17 @@ def wait_result(module, task_ids, waiter, pending):
             summary = task_summary(task_id, waiter.tasks.get(task_id))
             summary["error"] = "the API no longer knows this task: %s" % waiter.vanished[task_id]
             failed.append(summary)
+    tasks = module.present(known)
+    if not module.params.get("full_tasks"):
+        tasks = [compact_task(task) for task in tasks]
     return dict(
         changed=False,
-        tasks=module.present(known),
+        tasks=tasks,
         created_resources=created_resources,
         created_resources_by_task=by_task,
         failed_tasks=failed,
         pending_tasks=[task_summary(task_id, waiter.tasks.get(task_id)) for task_id in pending],
         elapsed=round(waiter.elapsed, 3),
-        ansible_facts=dict(
-            gcore_created_resources=created_resources,
-            gcore_created_resources_by_task=by_task,
-            gcore_task_ids=task_ids,
-        ),
     )
 
 

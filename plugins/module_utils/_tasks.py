@@ -119,6 +119,23 @@ def present_task(task, mask_data=True):
     return shown
 
 
+# What a returned task keeps unless full_tasks is asked for: who it is, how it ended, what it created.
+COMPACT_TASK_KEYS = ("id", "task_type", "state", "project_id", "region_id", "error", "data", "created_resources")
+
+
+def compact_task(task):
+    """The task as a wait returns it by default: the COMPACT_TASK_KEYS that hold a value, and only the
+    non-empty lists of created_resources (the API sends one list per resource type, nearly all empty)."""
+    if not isinstance(task, dict):
+        return task
+    compact = dict((key, task[key]) for key in COMPACT_TASK_KEYS if task.get(key) is not None)
+    resources = task.get("created_resources")
+    if isinstance(resources, dict):
+        compact["created_resources"] = dict((kind, ids) for kind, ids in resources.items()
+                                            if not (isinstance(ids, list) and not ids))
+    return compact
+
+
 def task_summary(task_id, task):
     """A short dict naming a task for failed_tasks / pending_tasks."""
     task = task or {}

@@ -30,13 +30,15 @@ description:
     outlast the client's retries only make that poll round count as missed; the wait goes on
     until O(wait_timeout).
   - Whatever happens (a failed task, a timeout, an API error), the result holds every ID that was
-    already created, so a C(rescue) block can clean up.
+    already created, so a C(rescue) block can clean up. It reads the registered result (or
+    C(ansible_failed_result)); facts are only set on success.
   - Waiting changes nothing, so the result is never C(changed). The module runs in check mode too.
 author:
   - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - gcore.tasks.api
   - gcore.tasks.api.task_data
+  - gcore.tasks.api.wait_output
   - gcore.tasks.api.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
@@ -145,6 +147,7 @@ tasks:
   description:
     - The last state read of each task, in the order of O(task_ids); tasks never read (for example
       unknown to the API) are left out.
+    - Compact unless O(full_tasks=true) (see there); the sample is a compact task.
   returned: always
   type: list
   elements: dict
@@ -152,8 +155,6 @@ tasks:
     - id: 26986bc0-748a-4448-b836-0a2aa465eb06
       task_type: create_volume
       state: FINISHED
-      created_on: "2026-05-23T05:07:31"
-      finished_on: "2026-05-23T05:07:40"
       project_id: 1
       region_id: 76
       created_resources:

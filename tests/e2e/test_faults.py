@@ -237,7 +237,7 @@ def test_a_401_during_a_wait_stops_it_at_once_keeping_every_created_id(sandbox, 
     result = run.result
     assert result["created_resources"] == {"networks": sandbox.task(done)["created_resources"]["networks"]}
     assert result["pending_tasks"][0]["id"] == stuck
-    assert result["ansible_facts"]["gcore_created_resources"] == result["created_resources"]
+    assert "ansible_facts" not in result, "facts are only set on success; a rescue reads the registered result"
     assert run.elapsed < 10, run
 
 
@@ -285,7 +285,7 @@ def test_a_task_going_straight_to_error_with_null_created_resources(sandbox, col
                              "other tasks created are in created_resources." % bad)
     assert result["failed_tasks"] == [{"id": bad, "task_type": "create_vm", "state": "ERROR",
                                        "error": "Quota exceeded: cores 4 of 4"}]
-    assert [task["created_resources"] for task in result["tasks"] if task["id"] == bad] == [None]
+    assert [task.get("created_resources") for task in result["tasks"] if task["id"] == bad] == [None]
     assert result["created_resources"] == {"floatingips": sandbox.task(ok)["created_resources"]["floatingips"]}
 
 

@@ -213,7 +213,7 @@ def test_task_data_secrets_are_masked_at_any_depth_by_default_and_untouched_on_r
         assert data["metadata"]["nested"] == [{"admin_pass": "********"}, {"token": "********"}], name
         assert (data["name"], data["flavor"], data["metadata"]["env"]) == ("web-1", "g1-standard-2-4", "prod"), name
         assert data["interfaces"] == TASK_DATA["interfaces"], name
-        assert [task["data"] for task in run.result["tasks"] if task["id"] == ids[1]] in ([None], []), name
+        assert [task.get("data") for task in run.result["tasks"] if task["id"] == ids[1]] in ([None], []), name
         for secret in SECRET_VALUES:
             assert secret not in run.stdout + run.stderr, (name, secret)
     raw = run_module(collections_path, "gcore_task_info", base_args(sandbox, task_ids=ids, mask_task_data=False))

@@ -23,8 +23,8 @@ ID_C = "0b7e8a35-4f1c-4c55-9a51-6f3d1b2c9e10"
 
 
 def task(task_id, state="FINISHED", created=None, error=None, acknowledged_at=None, data=None):
-    return {"id": task_id, "task_type": "create_volume", "state": state, "user_id": 1, "project_id": None,
-            "region_id": None, "created_on": "2026-05-23T05:07:31", "error": error, "data": data,
+    return {"id": task_id, "task_type": "create_volume", "state": state, "user_id": 1, "project_id": 1,
+            "region_id": 76, "created_on": "2026-05-23T05:07:31", "error": error, "data": data,
             "acknowledged_at": acknowledged_at,
             "created_resources": None if state == "ERROR" else {"volumes": created or [], "instances": []}}
 
@@ -88,6 +88,8 @@ def test_wait_returns_created_ids_of_every_task_and_sets_facts():
     assert result["created_resources"] == {"volumes": ["v2", "v1"]}
     assert result["created_resources_by_task"] == {ID_A: {"volumes": ["v1"]}, ID_B: {"volumes": ["v2", "v1"]}}
     assert [item["id"] for item in result["tasks"]] == [ID_B, ID_A]
+    assert result["tasks"][1] == {"id": ID_A, "task_type": "create_volume", "state": "FINISHED", "project_id": 1,
+                                  "region_id": 76, "created_resources": {"volumes": ["v1"]}}
     assert result["ansible_facts"] == {"gcore_created_resources": result["created_resources"],
                                        "gcore_created_resources_by_task": result["created_resources_by_task"],
                                        "gcore_task_ids": [ID_B, ID_A]}
@@ -101,6 +103,20 @@ def test_wait_fails_on_an_error_task_and_keeps_the_other_tasks_ids():
     assert result["created_resources"] == {"volumes": ["v1"]}
     assert result["failed_tasks"] == [{"id": ID_B, "task_type": "create_volume", "state": "ERROR",
                                        "error": "Quota exceeded"}]
+    assert "ansible_facts" not in result, "Ansible drops facts from a failed result; a rescue reads the result"
+
+
+def test_wait_returns_tasks_without_empty_created_resources_lists_unless_full_tasks_is_asked_for():
+    client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, data={"name": "vm", "password": "hunter2"})])
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B]}, client)
+    assert not failed
+    assert [item["created_resources"] for item in result["tasks"]] == [{"volumes": ["v1"]}, {}]
+    assert result["tasks"][1]["data"] == {"name": "vm", "password": "********"}
+    assert not [key for item in result["tasks"] for key, value in item.items() if value is None]
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "full_tasks": True}, client)
+    assert not failed
+    assert result["tasks"][0] == client.tasks[ID_A]
+    assert result["tasks"][1] == dict(client.tasks[ID_B], data={"name": "vm", "password": "********"})
 
 
 def test_wait_failure_message_is_one_line_and_failed_tasks_keep_the_whole_error():
@@ -148,6 +164,7 @@ def test_a_non_retryable_api_error_fails_with_the_structured_failure_and_partial
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B]}, client)
     assert failed and "HTTP 401 NotAuthenticated: Invalid API key (request_id r-401)" in result["msg"]
     assert result["failure"]["status"] == 401 and result["failure"]["request_id"] == "r-401"
+    assert "ansible_facts" not in result
 
 
 def test_info_lists_with_every_filter_normalized():
