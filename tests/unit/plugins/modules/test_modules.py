@@ -22,9 +22,10 @@ ID_B = "d478ae29-dedc-4869-82f0-96104425f565"
 ID_C = "0b7e8a35-4f1c-4c55-9a51-6f3d1b2c9e10"
 
 
-def task(task_id, state="FINISHED", created=None, error=None, acknowledged_at=None, data=None):
-    return {"id": task_id, "task_type": "create_volume", "state": state, "user_id": 1, "project_id": 1,
-            "region_id": 76, "created_on": "2026-05-23T05:07:31", "error": error, "data": data,
+def task(task_id, state="FINISHED", created=None, error=None, acknowledged_at=None, data=None, project_id=None,
+         region_id=None):
+    return {"id": task_id, "task_type": "create_volume", "state": state, "user_id": 1, "project_id": project_id,
+            "region_id": region_id, "created_on": "2026-05-23T05:07:31", "error": error, "data": data,
             "acknowledged_at": acknowledged_at,
             "created_resources": None if state == "ERROR" else {"volumes": created or [], "instances": []}}
 
@@ -82,7 +83,7 @@ def test_bad_options_fail_with_a_clear_message_before_any_client_exists(main, ar
 
 
 def test_wait_returns_created_ids_of_every_task_and_sets_facts():
-    client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, created=["v2", "v1"])])
+    client = FakeClient([task(ID_A, created=["v1"], project_id=1, region_id=76), task(ID_B, created=["v2", "v1"])])
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_B, ID_A, ID_B.upper()]}, client)
     assert not failed and result["changed"] is False
     assert result["created_resources"] == {"volumes": ["v2", "v1"]}
