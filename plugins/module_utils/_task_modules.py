@@ -9,6 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+
 from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreError
 from ansible_collections.gcore.tasks.plugins.module_utils._module import (
     GcoreModule,
@@ -114,10 +116,11 @@ class TaskInfoModule(GcoreModule):
             is_acknowledged=params["is_acknowledged"],
             order_by=params["order_by"],
         )
+        now = datetime.datetime.now(datetime.timezone.utc)  # one "now" for both ends of the window
         for name in ("from_timestamp", "to_timestamp"):
             if params[name] is not None:
                 try:
-                    filters[name] = normalize_timestamp(params[name], name)
+                    filters[name] = normalize_timestamp(params[name], name, now)
                 except ValueError as exc:
                     self.fail(str(exc))
         return filters

@@ -25,6 +25,10 @@ _SENSITIVE_KEY_RE = re.compile(
     re.IGNORECASE)
 _UTC = datetime.timezone.utc
 _BASIC_OFFSET_RE = re.compile(r"([+-]\d{2})(\d{2})\Z")
+# A time relative to now: "now", or "-" and one or more <integer><unit> such as -30m, -24h, -7d, -1d12h.
+_RELATIVE_RE = re.compile(r"\A-(?:\d{1,9}[smhdw])+\Z")
+_RELATIVE_PART_RE = re.compile(r"(\d+)([smhdw])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def normalize_task_ids(task_ids):
@@ -68,11 +72,39 @@ def format_timestamp(moment):
     return moment.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def normalize_timestamp(value, name):
-    """Validate a user-given filter timestamp; raise ValueError with the option's name if malformed."""
-    parsed = parse_timestamp(value)
+def relative_timestamp(value, now=None):
+    """Resolve a time relative to C(now) (an aware datetime; the current UTC time if None).
+
+    Accepts C(now), or a minus sign and one or more <integer><unit> parts, units s, m, h, d, w
+    (C(-30m), C(-24h), C(-7d), C(-1d12h)). Returns an aware datetime, or None when C(value)
+    is not a relative time (or lies before year 1).
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    now = now or datetime.datetime.now(_UTC)
+    if text == "now":
+        return now
+    if not _RELATIVE_RE.match(text):
+        return None
+    seconds = sum(int(number) * _UNIT_SECONDS[unit] for number, unit in _RELATIVE_PART_RE.findall(text))
+    try:
+        return now - datetime.timedelta(seconds=seconds)
+    except OverflowError:
+        return None
+
+
+def normalize_timestamp(value, name, now=None):
+    """Validate a user-given filter timestamp (ISO 8601, or relative to C(now) such as -24h).
+
+    Returns it as the API's filters expect; raises ValueError with the option's name if malformed.
+    """
+    parsed = relative_timestamp(value, now)
     if parsed is None:
-        raise ValueError("%s must be an ISO 8601 date-time such as 2026-05-23T05:07:31Z, got %r" % (name, value))
+        parsed = parse_timestamp(value)
+    if parsed is None:
+        raise ValueError("%s must be an ISO 8601 date-time such as 2026-05-23T05:07:31Z or a time relative to now "
+                         "such as -24h, -30m or -7d, got %r" % (name, value))
     return format_timestamp(parsed)
 
 

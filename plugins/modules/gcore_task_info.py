@@ -69,12 +69,18 @@ options:
     type: bool
   from_timestamp:
     description:
-      - Only tasks created at or after this ISO 8601 date-time, for example C(2026-05-23T05:07:31Z).
-        A value without a zone is UTC.
+      - Only tasks created at or after this time.
+      - Either an ISO 8601 date-time, for example C(2026-05-23T05:07:31Z) (a value without a zone is
+        UTC), or a time relative to when the module runs, for example V(-24h).
+      - 'A relative time is V(now), or a minus sign followed by one or more C(<integer><unit>) parts,
+        the units being C(s) (seconds), C(m) (minutes), C(h) (hours), C(d) (days) and C(w) (weeks):
+        V(-30m), V(-24h), V(-7d), V(-1d12h). It needs no facts, so it works with C(gather_facts: false).'
     type: str
   to_timestamp:
     description:
-      - Only tasks created at or before this ISO 8601 date-time. A value without a zone is UTC.
+      - Only tasks created at or before this time. An ISO 8601 date-time (a value without a zone is UTC) or a
+        relative time as in O(from_timestamp), for example V(-1h). Both ends of the window are
+        resolved against the same moment.
     type: str
   order_by:
     description: Oldest first (V(asc)) or newest first (V(desc)). The API's default is V(desc).
@@ -105,12 +111,12 @@ EXAMPLES = r"""
       - d478ae29-dedc-4869-82f0-96104425f565
   register: two
 
-- name: Failed tasks of a project and region since yesterday
+- name: Failed tasks of a project and region in the last 24 hours
   gcore.tasks.gcore_task_info:
     project_id: [1]
     region_id: [76]
     state: [ERROR]
-    from_timestamp: "{{ '%Y-%m-%dT%H:%M:%SZ' | ansible.builtin.strftime(ansible_date_time.epoch | int - 86400, utc=true) }}"
+    from_timestamp: -24h
   register: failed
 
 - name: What is still running in a region
@@ -119,6 +125,12 @@ EXAMPLES = r"""
     project_id: [1]
     region_id: [76]
   register: running
+
+- name: Tasks created in the last week, except the last hour
+  gcore.tasks.gcore_task_info:
+    from_timestamp: -7d
+    to_timestamp: -1h
+  register: last_week
 
 - name: The 20 newest unacknowledged tasks
   gcore.tasks.gcore_task_info:

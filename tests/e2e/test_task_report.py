@@ -114,3 +114,69 @@ def test_the_role_refuses_to_run_without_a_window_or_a_report_directory(run_play
     failed = [entry for entry in run.results if entry["status"] == "failed"]
     assert "task_report_from" in failed[0]["result"]["msg"] and "task_report_dir" in failed[0]["result"]["msg"]
     assert sandbox.counters()["total"] == 0
+
+
+OMITTED = """
+- name: Audit with optional variables left to omit
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: gcore.tasks.task_report
+      task_report_from: "{{ window_from }}"
+      task_report_to: "{{ window_to | default(omit) }}"
+      task_report_project_ids: "{{ projects | default(omit) }}"
+      task_report_region_ids: "{{ regions | default(omit) }}"
+      task_report_name: "{{ name | default(omit) }}"
+      task_report_file_mode: "{{ mode | default(omit) }}"
+      task_report_long_running_seconds: "{{ long_running | default(omit) }}"
+      task_report_acknowledge: "{{ acknowledge | default(omit) }}"
+      task_report_dir: "{{ report_dir }}"
+"""
+
+
+def test_optional_role_variables_set_to_omit_count_as_not_set(run_playbook, sandbox, tmp_path):
+    ids = seed(sandbox)
+    report_dir = tmp_path / "reports"
+    run = run_playbook(OMITTED, extra_vars={"report_dir": str(report_dir), "window_from": "2020-01-01T00:00:00Z"})
+    assert run.rc == 0, run.stdout + run.stderr
+    report = json.loads((report_dir / "gcore-task-report.json").read_text())
+    assert report["window"] == {"from": "2020-01-01T00:00:00Z", "to": None, "project_ids": [], "region_ids": []}
+    assert report["long_running_seconds"] == 600
+    assert ids["elsewhere"] in {t["id"] for t in report["tasks"]}, "no project/region filter: every task"
+    assert oct((report_dir / "gcore-task-report.json").stat().st_mode & 0o777) == "0o644"
+    assert sandbox.counters()["routes"].get(ACK_ROUTE, 0) == 0
+
+
+def test_the_window_takes_relative_times(run_playbook, sandbox, tmp_path):
+    recent = sandbox.add_task(task_type="create_vm", duration=0.1, created_offset=-600, project_id=1, region_id=76)
+    old = sandbox.add_task(task_type="create_vm", duration=0.1, created_offset=-7200, project_id=1, region_id=76)
+    report_dir = tmp_path / "reports"
+    run = run_playbook(OMITTED, extra_vars={"report_dir": str(report_dir), "window_from": "-1h", "window_to": "now"})
+    assert run.rc == 0, run.stdout + run.stderr
+    report = json.loads((report_dir / "gcore-task-report.json").read_text())
+    assert [t["id"] for t in report["tasks"]] == [recent] and old != recent
+    assert report["window"]["from"] == "-1h"
+
+
+def test_a_malformed_window_is_reported_naming_the_role_variable(run_playbook, sandbox, tmp_path):
+    for extra, variable in (({"window_from": "yesterday"}, "task_report_from"),
+                            ({"window_from": "-1h", "window_to": "24h ago"}, "task_report_to")):
+        run = run_playbook(OMITTED, extra_vars=dict(extra, report_dir=str(tmp_path / "reports")))
+        assert run.rc != 0
+        failed = [entry for entry in run.results if entry["status"] == "failed"]
+        assert len(failed) == 1, failed
+        msg = failed[0]["result"]["msg"]
+        assert msg.startswith(variable + " must be an ISO 8601 date-time"), msg
+        assert "from_timestamp" not in msg and "to_timestamp" not in msg, msg
+    assert sandbox.counters()["total"] == 0
+    assert not (tmp_path / "reports").exists()
+
+
+def test_an_api_error_while_reading_fails_the_role_with_the_modules_message(run_playbook, sandbox, tmp_path):
+    sandbox.add_fault(route="GET /cloud/v1/tasks", status=403, times=None,
+                      body={"exception_class": "Forbidden", "message": "no access to project 1"})
+    run = run_playbook(OMITTED, extra_vars={"report_dir": str(tmp_path / "reports"), "window_from": "-1h"})
+    assert run.rc != 0
+    failed = [entry for entry in run.results if entry["status"] == "failed"]
+    assert len(failed) == 1 and "no access to project 1" in failed[0]["result"]["msg"], failed
+    assert not (tmp_path / "reports").exists()
