@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import re
 import sys
+import threading
 import time
 import traceback
 
@@ -18,6 +19,8 @@ try:
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
+
+    from urllib3.exceptions import ConnectTimeoutError, ProxyError
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -34,7 +37,14 @@ BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 8.0
 RETRY_AFTER_MAX = 60.0
 MAX_PAGE_SIZE = 1000
+# Connections kept open per host: the most calls gcore_request sends at the same time.
+POOL_MAXSIZE = 8
+# Methods whose calls may be sent again after any failure; every other call is a write.
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+MAYBE_PROCESSED = "the call may have been processed: check before sending it again"
 _BODY_SNIPPET = 120
+# Set while this thread sends a write call that must not be repeated (read by _CappedRetry).
+_WRITE_CALL = threading.local()
 
 
 class GcoreError(Exception):
@@ -45,9 +55,11 @@ class GcoreError(Exception):
     """
 
     def __init__(self, message, status=None, method=None, path=None, exception_class=None, request_id=None,
-                 details=None, permanent=False):
+                 details=None, permanent=False, maybe_processed=False):
         super(GcoreError, self).__init__(message)
         self.permanent = permanent
+        # A write that reached the API and may have been acted on: never to be sent again blindly.
+        self.maybe_processed = maybe_processed
         self.message = message
         self.status = status
         self.method = method
@@ -84,7 +96,23 @@ class GcoreError(Exception):
 
 
 class _CappedRetry(Retry):
-    """urllib3 Retry that honours Retry-After up to RETRY_AFTER_MAX and ignores unparseable values."""
+    """urllib3 Retry that honours Retry-After up to RETRY_AFTER_MAX and ignores unparseable values.
+
+    While this thread sends a write call (see GcoreClient.call), it retries only where the API
+    surely did not act: a connection that could not be made (urllib3 counts those as connect
+    errors, whatever the method) and HTTP 429. A 5xx, a reset or a read timeout is not retried.
+    """
+
+    def _is_method_retryable(self, method):
+        # urllib3 asks this before retrying a read error (reset, read timeout) or a status.
+        if getattr(_WRITE_CALL, "active", False):
+            return False
+        return super(_CappedRetry, self)._is_method_retryable(method)
+
+    def is_retry(self, method, status_code, has_retry_after=False):
+        if getattr(_WRITE_CALL, "active", False):
+            return status_code == 429 and bool(self.total)
+        return super(_CappedRetry, self).is_retry(method, status_code, has_retry_after)
 
     def parse_retry_after(self, retry_after):
         try:
@@ -95,7 +123,10 @@ class _CappedRetry(Retry):
 
 
 def build_retry(retries):
-    """The retry policy: RETRY_STATUSES and connection/read errors, exponential backoff with jitter."""
+    """The retry policy: RETRY_STATUSES and connection/read errors, exponential backoff with jitter.
+
+    Writes sent by GcoreClient.call() are narrowed to connection errors and 429 (see _CappedRetry).
+    """
     kwargs = dict(
         total=retries,
         connect=retries,
@@ -104,7 +135,7 @@ def build_retry(retries):
         other=0,
         backoff_factor=BACKOFF_FACTOR,
         status_forcelist=RETRY_STATUSES,
-        allowed_methods=None,  # every call we make is safe to repeat, POST acknowledge included
+        allowed_methods=None,  # calls sent by request() are safe to repeat, POST acknowledge included
         respect_retry_after_header=True,
         raise_on_status=False,
         raise_on_redirect=False,
@@ -138,14 +169,14 @@ class GcoreClient(object):
     """
 
     def __init__(self, api_key, api_url=DEFAULT_API_URL, timeout=30.0, retries=3, validate_certs=True,
-                 ca_path=None, user_agent_suffix=None):
+                 ca_path=None, user_agent_suffix=None, pool_maxsize=POOL_MAXSIZE):
         self.base_url = api_url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
         # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
         self.verify = (ca_path or True) if validate_certs else False
         self.retries = retries
-        adapter = HTTPAdapter(max_retries=build_retry(retries))
+        adapter = HTTPAdapter(max_retries=build_retry(retries), pool_maxsize=pool_maxsize)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         user_agent = "gcore.tasks/%s (Ansible collection; python %s; requests %s)" % (
@@ -159,12 +190,26 @@ class GcoreClient(object):
         })
 
     def request(self, method, path, params=None, json_body=None):
-        """Send one call; return the decoded JSON body (None for an empty answer)."""
+        """Send one call that is safe to repeat; return the decoded JSON body (None for an empty answer)."""
+        return self._send(method, path, params, json_body, repeatable=True)[1]
+
+    def call(self, method, path, params=None, json_body=None):
+        """Send one call as a user asked for it; return (HTTP status, decoded JSON body or None).
+
+        A GET (HEAD, OPTIONS) keeps the retry policy of request(). Any other method is a write,
+        which the API may act on without an idempotency key: it is sent again only after HTTP 429
+        (Retry-After honoured) or a connection that could not be made. A 5xx answer, a reset, a
+        read timeout or a cut-off answer fails the call with GcoreError.maybe_processed set.
+        """
+        return self._send(method, path, params, json_body, repeatable=method.upper() in SAFE_METHODS)
+
+    def _send(self, method, path, params, json_body, repeatable):
         query = None
         if params:
             query = dict((key, _query_value(value)) for key, value in params.items() if value is not None)
         attempt = 0
         while True:
+            _WRITE_CALL.active = not repeatable
             try:
                 response = self.session.request(method, self.base_url + path, params=query, json=json_body,
                                                 timeout=self.timeout, allow_redirects=False, verify=self.verify)
@@ -174,22 +219,28 @@ class GcoreClient(object):
                 raise GcoreError("TLS verification failed: %s" % _first_line(_cause(exc)), method=method, path=path,
                                  permanent=True)
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
-                # The body broke after the headers: outside urllib3's Retry, so retried here.
+                # The body broke after the headers: outside urllib3's Retry, so retried here (reads only).
+                if not repeatable:
+                    raise GcoreError("the answer was cut off (%s); %s" % (_first_line(_cause(exc)), MAYBE_PROCESSED),
+                                     method=method, path=path, maybe_processed=True)
                 if attempt >= self.retries:
                     raise GcoreError("the answer was cut off: %s" % _first_line(_cause(exc)), method=method, path=path)
                 attempt += 1
                 time.sleep(min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1)))
             except requests.exceptions.RequestException as exc:
-                cause = _cause(exc)
-                if isinstance(exc, requests.exceptions.Timeout) or "ReadTimeoutError" in type(cause).__name__:
-                    raise GcoreError("no answer within %ss" % self.timeout, method=method, path=path)
-                raise GcoreError("connection failed: %s" % _first_line(cause), method=method, path=path)
+                raise _error_from_exception(exc, method, path, self.timeout, repeatable)
+            finally:
+                _WRITE_CALL.active = False
         if response.status_code >= 300:
-            raise _error_from_response(response, method, path)
+            error = _error_from_response(response, method, path)
+            if not repeatable and response.status_code >= 500:
+                error.maybe_processed = True
+                error.message = "%s; %s" % (error.message, MAYBE_PROCESSED)
+            raise error
         if not body.strip():
-            return None
+            return response.status_code, None
         try:
-            return response.json()
+            return response.status_code, response.json()
         except ValueError:
             raise GcoreError(
                 "the answer is not JSON (Content-Type %s): %s" % (
@@ -251,6 +302,26 @@ def _cause(exc):
 def _first_line(exc):
     text = str(exc).strip().splitlines()
     return text[0] if text else exc.__class__.__name__
+
+
+def _never_sent(exc):
+    """True when the connection failed before the request went out (so the API surely did not act)."""
+    cause = _cause(exc)
+    if isinstance(cause, ProxyError):
+        cause = getattr(cause, "original_error", cause)
+    return isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(cause, ConnectTimeoutError)
+
+
+def _error_from_exception(exc, method, path, timeout, repeatable):
+    """GcoreError for a request that got no answer; a write that may have reached the API says so."""
+    cause = _cause(exc)
+    if not repeatable and not _never_sent(exc):
+        what = ("no answer within %ss" % timeout if isinstance(exc, requests.exceptions.Timeout)
+                or "ReadTimeoutError" in type(cause).__name__ else "connection lost: %s" % _first_line(cause))
+        return GcoreError("%s; %s" % (what, MAYBE_PROCESSED), method=method, path=path, maybe_processed=True)
+    if isinstance(exc, requests.exceptions.Timeout) or "ReadTimeoutError" in type(cause).__name__:
+        return GcoreError("no answer within %ss" % timeout, method=method, path=path)
+    return GcoreError("connection failed: %s" % _first_line(cause), method=method, path=path)
 
 
 def _error_from_response(response, method, path):

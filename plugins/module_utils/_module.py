@@ -73,10 +73,14 @@ class GcoreModule(object):
         spec.update(self.argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         self.params = self.module.params
+        self.protect_secrets()
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self.check_connection_options()
         self._client = None
+
+    def protect_secrets(self):
+        """Adjust which option values are masked in every output, before anything can fail (a hook)."""
 
     def check_connection_options(self):
         """Refuse connection options that could never work, before any request."""

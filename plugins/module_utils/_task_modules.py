@@ -143,22 +143,30 @@ def check_wait_options(module):
         module.fail("wait_sleep must be a positive number of seconds, got %s" % interval)
 
 
-def wait_for_tasks(module, task_ids, waiter=None, extra=None):
+def wait_for_tasks(module, task_ids, waiter=None, extra=None, failed_call=None):
     """Wait for C(task_ids) with the module's wait options; the one place that shapes a wait's result.
 
     Returns the result dict (C(extra) merged in, the created IDs also as C(ansible_facts)) when
     every task ended and none failed (or fail_on_error is false); otherwise fails the module with
     the same result but no facts (Ansible drops facts from a failed result; a rescue reads the
     registered result), so every created ID already known is returned whatever happened.
+    C(failed_call), a (message, failure dict) pair, makes the module fail in any case, that message first.
     """
     timeout, interval = module.params["wait_timeout"], module.params["wait_sleep"]
     extra = extra or {}
     waiter = waiter or TaskWaiter(module.client)
+
+    def fail(message, note=True, **result):
+        if failed_call is not None:
+            message = failed_call[0] + (". While waiting for the accepted calls' tasks: " + message if message else "")
+            result["failure"] = failed_call[1]
+        module.module.fail_json(msg=message + (_created_note(result) if note else ""), **result)
+
     try:
         pending = waiter.wait(task_ids, timeout, interval)
     except GcoreError as exc:
-        module.fail(str(exc), error=exc,
-                    **dict(wait_result(module, task_ids, waiter, waiter.pending(task_ids)), **extra))
+        known = wait_result(module, task_ids, waiter, waiter.pending(task_ids))
+        fail(str(exc), note=False, failure=exc.to_dict(), **dict(known, **extra))
     result = dict(wait_result(module, task_ids, waiter, pending), **extra)
     if pending:
         message = "Timed out after %ss: %d of %d task(s) not finished: %s" % (
@@ -166,11 +174,12 @@ def wait_for_tasks(module, task_ids, waiter=None, extra=None):
         if waiter.last_error is not None:
             message += ". Last API error: %s" % waiter.last_error
             result["failure"] = waiter.last_error.to_dict()
-        module.module.fail_json(msg=message + _created_note(result), **result)
-    if result["failed_tasks"] and module.params["fail_on_error"]:
-        module.module.fail_json(msg="%d of %d task(s) failed: %s%s" % (
-            len(result["failed_tasks"]), len(task_ids), _describe(result["failed_tasks"], with_error=True),
-            _created_note(result)), **result)
+        fail(message, **result)
+    if result["failed_tasks"] and (module.params["fail_on_error"] or failed_call is not None):
+        fail("%d of %d task(s) failed: %s" % (
+            len(result["failed_tasks"]), len(task_ids), _describe(result["failed_tasks"], with_error=True)), **result)
+    if failed_call is not None:
+        fail("", **result)
     result["ansible_facts"] = dict(
         gcore_created_resources=result["created_resources"],
         gcore_created_resources_by_task=result["created_resources_by_task"],

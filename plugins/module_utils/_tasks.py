@@ -130,6 +130,11 @@ def merge_created_resources(tasks):
     return union, by_task
 
 
+def is_sensitive_key(key):
+    """True for a key whose value is masked (password, user_data, private_key, token, ...)."""
+    return isinstance(key, str) and bool(_SENSITIVE_KEY_RE.search(key))
+
+
 def mask_sensitive(value):
     """Copy of value with the values of sensitive-looking keys masked, at any depth."""
     if isinstance(value, dict):

@@ -88,6 +88,34 @@ TAG_VALUE_RE = re.compile(r"^[^ \t\n\r\f\v]([^\t\n\r\f\v]*[^ \t\n\r\f\v])?$")
 FAIL_PREFIX = "fail-"
 FAIL_ERROR_TEXT = "Quota exceeded: volume count (requested 1, limit 0)"
 FAULT_ACTIONS = (None, "reset", "truncate", "hang")
+# Write-call switches by the body's name: refused (nothing created) or processed and answered
+# with a gateway's 502 HTML page (the resource is created all the same).
+REJECT_PREFIX = "reject-"
+BAD_REQUEST_PREFIX = "badrequest-"
+GATEWAY_PREFIX = "gateway-"
+GATEWAY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+
+#: The common write calls beyond volumes (paths as the official SDK sends them):
+#: kind -> create collection, item collection (GET/DELETE .../{resource_id}), create and
+#: delete task types, created_resources keys filled, task duration as a multiple of
+#: volume_duration (the guide's typical durations, scaled), and the item key ("name" for
+#: k8s clusters, which the API addresses by name).
+WRITE_KINDS = {
+    "instances": dict(create="/cloud/v2/instances", item="/cloud/v1/instances", create_type="create_vm",
+                      delete_type="delete_vm", keys=("instances", "volumes", "ports"), factor=2.0, by="id"),
+    "networks": dict(create="/cloud/v1/networks", item="/cloud/v1/networks", create_type="create_network",
+                     delete_type="delete_network", keys=("networks",), factor=1.0, by="id"),
+    "subnets": dict(create="/cloud/v1/subnets", item="/cloud/v1/subnets", create_type="create_subnet",
+                    delete_type="delete_subnet", keys=("subnets",), factor=1.0, by="id"),
+    "floatingips": dict(create="/cloud/v1/floatingips", item="/cloud/v1/floatingips", create_type="create_fip",
+                        delete_type="delete_fip", keys=("floatingips",), factor=1.0, by="id"),
+    "loadbalancers": dict(create="/cloud/v1/loadbalancers", item="/cloud/v1/loadbalancers",
+                          create_type="create_loadbalancer", delete_type="delete_loadbalancer",
+                          keys=("loadbalancers", "listeners", "pools"), factor=3.0, by="id"),
+    "k8s_clusters": dict(create="/cloud/v2/k8s/clusters", item="/cloud/v2/k8s/clusters",
+                         create_type="create_k8s_cluster_v2", delete_type="delete_k8s_cluster_v2",
+                         keys=("k8s_clusters", "k8s_pools"), factor=4.0, by="name"),
+}
 
 DEFAULT_USER_ID = 1001
 DEFAULT_CLIENT_ID = 10001
@@ -110,7 +138,11 @@ ROUTES = (
     ("GET", "/cloud/v1/volumes/{project_id}/{region_id}/{volume_id}"),
     ("PATCH", "/cloud/v1/volumes/{project_id}/{region_id}/{volume_id}"),
     ("DELETE", "/cloud/v1/volumes/{project_id}/{region_id}/{volume_id}"),
-)
+) + tuple(route for kind in WRITE_KINDS.values() for route in (
+    ("POST", kind["create"] + "/{project_id}/{region_id}"),
+    ("GET", kind["item"] + "/{project_id}/{region_id}/{resource_id}"),
+    ("DELETE", kind["item"] + "/{project_id}/{region_id}/{resource_id}"),
+))
 
 
 def _compile(template):
@@ -429,6 +461,8 @@ class Sandbox:
         self._faults = []
         self._counters = {}
         self._total = 0
+        self._writes = 0
+        self._resources = {}      # (kind, id or name) -> _Resource
         self._requests = deque(maxlen=self._request_log_size)
         self.config = dict(self._defaults)
 
@@ -658,7 +692,7 @@ class Sandbox:
 
     def counters(self):
         with self._lock:
-            return {"total": self._total, "routes": dict(self._counters)}
+            return {"total": self._total, "writes": self._writes, "routes": dict(self._counters)}
 
     def requests(self, limit=None):
         """The /cloud/ request log, oldest first.
@@ -677,6 +711,7 @@ class Sandbox:
         with self._lock:
             self._counters = {}
             self._total = 0
+            self._writes = 0
             self._requests.clear()
 
     def reset(self):
@@ -692,6 +727,8 @@ class Sandbox:
                  "route": route_key, "status": None}
         with self._lock:
             self._total += 1
+            if method not in ("GET", "HEAD", "OPTIONS") and not path.startswith("/cloud/v1/tasks"):
+                self._writes += 1
             self._counters[route_key] = self._counters.get(route_key, 0) + 1
             self._requests.append(entry)
             fault = None
@@ -941,6 +978,7 @@ class Sandbox:
         region_id = self._path_int(params, "region_id")
         payload = _json_body(body)
         self._validate_volume_body(payload)
+        _refuse_by_name(payload.get("name"))
         with self._lock:
             vol_id = str(uuid.uuid4())
             fail = payload["name"].startswith(FAIL_PREFIX)
@@ -963,7 +1001,7 @@ class Sandbox:
             vol.create_task, vol.delete_task = task, None
             vol.source = payload["source"]
             self._volumes[vol_id] = vol
-            return 200, {"tasks": [task.id]}
+            return _answer_tasks(payload.get("name"), [task.id])
 
     def api_list_volumes(self, params, query, body):
         project_id = self._path_int(params, "project_id")
@@ -1041,6 +1079,90 @@ class Sandbox:
             vol.updated_us = now_us
             return 200, {"tasks": [task.id]}
 
+    # other write calls (WRITE_KINDS) -----------------------------------
+    def _write_create(self, kind, params, body):
+        spec = WRITE_KINDS[kind]
+        project_id = self._path_int(params, "project_id")
+        region_id = self._path_int(params, "region_id")
+        payload = _json_body(body)
+        if not isinstance(payload, dict):
+            raise _validation({"body": "Input should be a valid object"})
+        name = payload.get("name")
+        if kind != "floatingips" and (not isinstance(name, str) or not name):
+            raise _validation({"name": "Field required"})
+        _refuse_by_name(name)
+        resources = {spec["keys"][0]: [str(uuid.uuid4())]}
+        extra_counts = {
+            "volumes": len(payload.get("volumes") or []) or 1,
+            "ports": len(payload.get("interfaces") or []) or 1,
+            "listeners": len(payload.get("listeners") or []),
+            "pools": sum(len(listener.get("pools") or []) for listener in payload.get("listeners") or []
+                         if isinstance(listener, dict)),
+            "k8s_pools": len(payload.get("pools") or []) or 1,
+        }
+        for key in spec["keys"][1:]:
+            resources[key] = [str(uuid.uuid4()) for _unused in range(extra_counts[key])]
+        with self._lock:
+            ref = name if spec["by"] == "name" else resources[spec["keys"][0]][0]
+            if spec["by"] == "name" and (kind, ref) in self._resources \
+                    and self._resource_status(self._resources[(kind, ref)], self.now_us()) is not None:
+                raise SandboxError(409, "ClusterAlreadyExists", "Cluster %s already exists" % ref)
+            duration = self.config["volume_duration"] * spec["factor"]
+            fail = isinstance(name, str) and name.startswith(FAIL_PREFIX)
+            task = self._new_task(
+                spec["create_type"], project_id, region_id, copy.deepcopy(payload),
+                _secs_to_us(self.config["volume_queue"], "volume_queue"), _secs_to_us(duration, "duration"),
+                outcome="ERROR" if fail else "FINISHED",
+                error=("Quota exceeded: %s" % spec["keys"][0]) if fail else None, resources=resources)
+            resource = _Resource()
+            resource.kind, resource.ref, resource.id = kind, ref, resources[spec["keys"][0]][0]
+            resource.name, resource.project_id, resource.region_id = name, project_id, region_id
+            resource.create_task, resource.delete_task = task, None
+            self._resources[(kind, ref)] = resource
+        return _answer_tasks(name, [task.id])
+
+    @staticmethod
+    def _resource_status(resource, now_us):
+        state = resource.create_task.state_at(now_us)[0]
+        if state == "ERROR":
+            return None
+        if state != "FINISHED":
+            return "CREATING"
+        if resource.delete_task is not None:
+            return None if resource.delete_task.state_at(now_us)[0] == "FINISHED" else "DELETING"
+        return "ACTIVE"
+
+    def _find_resource(self, kind, params, now_us):
+        project_id = self._path_int(params, "project_id")
+        region_id = self._path_int(params, "region_id")
+        resource = self._resources.get((kind, params["resource_id"]))
+        status = self._resource_status(resource, now_us) if resource is not None else None
+        if status is None or resource.project_id != project_id or resource.region_id != region_id:
+            raise SandboxError(404, "NotFound", "%s %s not found" % (kind, params["resource_id"]))
+        return resource, status
+
+    def _write_get(self, kind, params):
+        with self._lock:
+            now_us = self.now_us()
+            resource, status = self._find_resource(kind, params, now_us)
+            return 200, {"id": resource.id, "name": resource.name, "status": status,
+                         "project_id": resource.project_id, "region_id": resource.region_id,
+                         "region": REGION_NAME, "created_at": fmt_ts(resource.create_task.created_us),
+                         "creator_task_id": resource.create_task.id}
+
+    def _write_delete(self, kind, params):
+        spec = WRITE_KINDS[kind]
+        with self._lock:
+            now_us = self.now_us()
+            resource, status = self._find_resource(kind, params, now_us)
+            if status != "ACTIVE":
+                raise SandboxError(409, "InvalidState", "%s %s is %s" % (kind, resource.ref, status))
+            resource.delete_task = self._new_task(
+                spec["delete_type"], resource.project_id, resource.region_id, {"id": resource.id},
+                _secs_to_us(self.config["volume_queue"], "volume_queue"),
+                _secs_to_us(self.config["volume_duration"] * spec["factor"], "duration"))
+            return 200, {"tasks": [resource.delete_task.id]}
+
     _HANDLERS = {
         "GET /cloud/v1/tasks": "api_list_tasks",
         "POST /cloud/v1/tasks/acknowledge_all": "api_ack_all",
@@ -1054,6 +1176,11 @@ class Sandbox:
         "PATCH /cloud/v1/volumes/{project_id}/{region_id}/{volume_id}": "api_patch_volume",
         "DELETE /cloud/v1/volumes/{project_id}/{region_id}/{volume_id}": "api_delete_volume",
     }
+
+    for _kind, _spec in WRITE_KINDS.items():
+        _HANDLERS["POST %s/{project_id}/{region_id}" % _spec["create"]] = "api_create_" + _kind
+        _HANDLERS["GET %s/{project_id}/{region_id}/{resource_id}" % _spec["item"]] = "api_get_" + _kind
+        _HANDLERS["DELETE %s/{project_id}/{region_id}/{resource_id}" % _spec["item"]] = "api_delete_" + _kind
 
     # ------------------------------------------------------------ control API over HTTP
     def control(self, method, path, body):
@@ -1109,6 +1236,50 @@ class Sandbox:
         except (TypeError, ValueError) as exc:
             return 400, {"error": str(exc)}
         return 404, {"error": "no control route %s %s" % (method, path)}
+
+
+class _Resource:
+    __slots__ = ("kind", "ref", "id", "name", "project_id", "region_id", "create_task", "delete_task")
+
+
+def _handlers_for(kind):
+    def create(self, params, query, body):
+        return self._write_create(kind, params, body)
+
+    def get(self, params, query, body):
+        return self._write_get(kind, params)
+
+    def delete(self, params, query, body):
+        return self._write_delete(kind, params)
+
+    return create, get, delete
+
+
+for _kind in WRITE_KINDS:
+    for _verb, _handler in zip(("create", "get", "delete"), _handlers_for(_kind)):
+        setattr(Sandbox, "api_%s_%s" % (_verb, _kind), _handler)
+
+
+class GatewayAnswer:
+    """A write that was processed but answered by the gateway with a 502 HTML page."""
+
+
+def _refuse_by_name(name):
+    """The reject switches: nothing is created."""
+    if not isinstance(name, str):
+        return
+    if name.startswith(REJECT_PREFIX):
+        raise _validation({"name": "Sandbox switch: names starting with %r are refused" % REJECT_PREFIX})
+    if name.startswith(BAD_REQUEST_PREFIX):
+        raise SandboxError(400, "BadRequest", "Sandbox switch: bad request",
+                           invalid_fields={"name": "names starting with %r are refused" % BAD_REQUEST_PREFIX})
+
+
+def _answer_tasks(name, task_ids):
+    """{"tasks": [...]}, or the gateway switch's 502 HTML page after the work was accepted."""
+    if isinstance(name, str) and name.startswith(GATEWAY_PREFIX):
+        return 502, GatewayAnswer()
+    return 200, {"tasks": task_ids}
 
 
 def _collection(count, tasks, now_us):
@@ -1311,6 +1482,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send_error(SandboxError(500, "InternalServerError", repr(exc)), request_id)
             return
         entry["status"] = status
+        if isinstance(payload, GatewayAnswer):
+            self._send(status, raw=GATEWAY_PAGE.encode("utf-8"), content_type="text/html", request_id=request_id)
+            return
         self._send(status, payload, request_id=request_id)
 
     def _apply_fault(self, fault, request_id):

@@ -546,7 +546,7 @@ def test_fault_503_html_body_before_auth(sb, http):
     assert r.headers["Content-Type"] == "text/html"
     assert r.headers["X-Request-ID"]
     assert list_tasks(http, sb)["count"] == 0
-    assert sb.counters() == {"total": 2, "routes": {"GET /cloud/v1/tasks": 2}}
+    assert sb.counters() == {"total": 2, "writes": 0, "routes": {"GET /cloud/v1/tasks": 2}}
 
 
 def test_fault_reset_truncate_hang(sb, http, validate):
@@ -592,7 +592,7 @@ def test_request_log_and_counter_reset(sb, http):
     assert log[0]["headers"]["User-Agent"] == "gcore.tasks-tests/1.0"
     assert log[0]["headers"]["Authorization"] == "APIKey " + KEY
     assert '"vol-x"' in log[1]["body"]
-    assert requests.post(sb.url + "/_sandbox/counters/reset").json() == {"total": 0, "routes": {}}
+    assert requests.post(sb.url + "/_sandbox/counters/reset").json() == {"total": 0, "writes": 0, "routes": {}}
     assert sb.requests() == []
     assert list_tasks(http, sb)["count"] == 1  # reset of counters keeps tasks
     assert requests.post(sb.url + "/_sandbox/reset").json() == {"ok": True}
@@ -715,3 +715,66 @@ def test_concurrent_clients(sb, validate):
     assert not errors, errors[:3]
     assert sb.counters()["total"] == 8 * (25 * 2 + 5)
     validate("TaskCollectionSerializer", requests.get(sb.url + "/cloud/v1/tasks", headers=AUTH).json())
+
+
+# ------------------------------------------------------------- other write calls and switches
+
+WRITE_CALLS = [
+    ("/cloud/v2/instances/1/2", "/cloud/v1/instances/1/2/", "create_vm", "delete_vm", "instances",
+     {"name": "vm-1", "flavor": "g1", "volumes": [{"source": "image"}, {"source": "new-volume"}],
+      "interfaces": [{"type": "external"}]}, {"volumes": 2, "ports": 1}, 2.0),
+    ("/cloud/v1/networks/1/2", "/cloud/v1/networks/1/2/", "create_network", "delete_network", "networks",
+     {"name": "net-1"}, {}, 1.0),
+    ("/cloud/v1/subnets/1/2", "/cloud/v1/subnets/1/2/", "create_subnet", "delete_subnet", "subnets",
+     {"name": "sub-1", "cidr": "10.0.0.0/24", "network_id": "n"}, {}, 1.0),
+    ("/cloud/v1/floatingips/1/2", "/cloud/v1/floatingips/1/2/", "create_fip", "delete_fip", "floatingips",
+     {}, {}, 1.0),
+    ("/cloud/v1/loadbalancers/1/2", "/cloud/v1/loadbalancers/1/2/", "create_loadbalancer", "delete_loadbalancer",
+     "loadbalancers", {"name": "lb-1", "listeners": [{"name": "l", "pools": [{"name": "p"}]}]},
+     {"listeners": 1, "pools": 1}, 3.0),
+    ("/cloud/v2/k8s/clusters/1/2", "/cloud/v2/k8s/clusters/1/2/", "create_k8s_cluster_v2", "delete_k8s_cluster_v2",
+     "k8s_clusters", {"name": "k8s-1", "pools": [{"name": "p1"}, {"name": "p2"}]}, {"k8s_pools": 2}, 4.0),
+]
+
+
+@pytest.mark.parametrize("create, item, create_type, delete_type, key, body, extra, factor", WRITE_CALLS,
+                         ids=[call[4] for call in WRITE_CALLS])
+def test_common_write_calls_answer_tasks_of_their_type_duration_and_created_resources(
+        sb, http, clock, validate, create, item, create_type, delete_type, key, body, extra, factor):
+    r = http.post(sb.url + create, json=body)
+    (tid,) = validate("TaskIDsSerializer", r.json())["tasks"]
+    task = validate("TaskSerializer", get_task(http, sb, tid))
+    assert (task["task_type"], task["state"], task["data"]) == (create_type, "NEW", body)
+    clock.advance(0.5 * factor - 0.05)
+    assert get_task(http, sb, tid)["state"] == "RUNNING"
+    clock.advance(0.1)
+    task = validate("TaskSerializer", get_task(http, sb, tid))
+    assert task["state"] == "FINISHED" and len(task["created_resources"][key]) == 1
+    for other, count in extra.items():
+        assert len(task["created_resources"][other]) == count, other
+    ref = body["name"] if key == "k8s_clusters" else task["created_resources"][key][0]
+    assert http.get(sb.url + item + ref).json()["id"] == task["created_resources"][key][0]
+    (dtid,) = validate("TaskIDsSerializer", http.delete(sb.url + item + ref).json())["tasks"]
+    assert get_task(http, sb, dtid)["task_type"] == delete_type
+    clock.advance(0.5 * factor + 0.2)
+    assert_error(http.get(sb.url + item + ref), 404)
+    assert sb.counters()["writes"] == 2
+
+
+@pytest.mark.parametrize("path", ["/cloud/v1/volumes/1/2", "/cloud/v1/networks/1/2"])
+def test_reject_switches_refuse_with_invalid_fields_and_create_nothing(sb, http, path):
+    body = {"source": "new-volume", "size": 1}
+    assert_error(http.post(sb.url + path, json=dict(body, name="reject-me")), 422, "ValidationError")
+    r = http.post(sb.url + path, json=dict(body, name="badrequest-me"))
+    assert_error(r, 400, "BadRequest")
+    assert "name" in r.json()["invalid_fields"]
+    assert list_tasks(http, sb)["count"] == 0
+    assert sb.counters()["writes"] == 2
+
+
+@pytest.mark.parametrize("path", ["/cloud/v1/volumes/1/2", "/cloud/v2/instances/1/2"])
+def test_gateway_switch_answers_502_html_after_the_work_was_accepted(sb, http, path):
+    r = http.post(sb.url + path, json={"source": "new-volume", "size": 1, "name": "gateway-me"})
+    assert r.status_code == 502 and r.headers["Content-Type"].startswith("text/html")
+    assert "Bad Gateway" in r.text
+    assert list_tasks(http, sb)["count"] == 1

@@ -7,6 +7,7 @@ __metaclass__ = type
 
 import email.utils
 import json
+import socket
 import threading
 import time
 
@@ -50,7 +51,7 @@ class ScriptedServer(object):
                 self.end_headers()
                 self.wfile.write(body)
 
-            do_GET = do_POST = answer
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
@@ -187,3 +188,128 @@ def test_empty_204_answer_is_none(server):
     server.script = [(204, {}, b"")]
     assert client_for(server).acknowledge_all(project_id=1) is None
     assert server.seen[0]["path"] == "/cloud/v1/tasks/acknowledge_all?project_id=1"
+
+
+# The write-call path: a write is sent again only where the API surely did not act.
+
+VOLUMES = "/cloud/v1/volumes/1/76"
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_write_answered_5xx_is_sent_once_and_may_have_been_processed(server, status):
+    server.script = [(status, {"Content-Type": "text/html"}, "<html>gateway</html>"), (200, {}, {"tasks": [TASK_ID]})]
+    with pytest.raises(GcoreError) as err:
+        client_for(server, retries=3).call("POST", VOLUMES, json_body={"name": "v"})
+    assert len(server.seen) == 1
+    assert err.value.status == status and err.value.maybe_processed
+    assert "may have been processed" in str(err.value)
+
+
+@pytest.mark.parametrize("status", [408, 409])
+def test_a_write_answered_408_or_409_is_not_sent_again(server, status):
+    server.script = [(status, {}, {"exception_class": "Conflict", "message": "busy", "request_id": "r"})] * 2
+    with pytest.raises(GcoreError):
+        client_for(server, retries=3).call("PATCH", VOLUMES + "/x", json_body={"name": "v"})
+    assert len(server.seen) == 1
+
+
+def test_a_write_answered_429_is_sent_again_after_retry_after(server):
+    server.script = [(429, {"Retry-After": "1"}, {"exception_class": "Throttled", "message": "slow down"}),
+                     (200, {}, {"tasks": [TASK_ID]})]
+    status, answer = client_for(server).call("POST", VOLUMES, json_body={"name": "v"})
+    assert (status, answer) == (200, {"tasks": [TASK_ID]})
+    assert [seen["method"] for seen in server.seen] == ["POST", "POST"]
+    assert server.seen[1]["at"] - server.seen[0]["at"] >= 0.9
+
+
+def test_a_write_throttled_beyond_the_retries_fails_without_may_have_been_processed(server):
+    server.script = [(429, {"Retry-After": "0"}, {"exception_class": "Throttled", "message": "slow down"})] * 4
+    with pytest.raises(GcoreError) as err:
+        client_for(server, retries=1).call("DELETE", VOLUMES + "/x")
+    assert len(server.seen) == 2 and err.value.status == 429 and not err.value.maybe_processed
+
+
+def test_a_get_through_call_keeps_the_retry_policy(server):
+    server.script = [(502, {}, "<html>gateway</html>"), (200, {}, {"count": 0, "results": []})]
+    assert client_for(server).call("GET", VOLUMES) == (200, {"count": 0, "results": []})
+    assert len(server.seen) == 2
+
+
+def test_acknowledge_stays_repeatable_after_a_write_on_the_same_thread(server):
+    server.script = [(502, {}, "gw"), (503, {}, "busy"), (200, {}, {"id": TASK_ID, "acknowledged_by": 1})]
+    client = client_for(server)
+    with pytest.raises(GcoreError):
+        client.call("POST", VOLUMES, json_body={})
+    assert client.acknowledge_task(TASK_ID)["acknowledged_by"] == 1
+    assert len(server.seen) == 3
+
+
+def test_a_write_to_a_closed_port_is_retried_as_never_sent():
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    url = "http://127.0.0.1:%d" % closed.getsockname()[1]
+    closed.close()
+    with pytest.raises(GcoreError) as err:
+        GcoreClient(KEY, api_url=url, retries=1).call("POST", VOLUMES, json_body={})
+    assert "connection failed" in str(err.value) and not err.value.maybe_processed
+
+
+class _ResetAfterReading(object):
+    """Reads each request whole, counts it, then resets the connection without answering."""
+
+    def __init__(self, delay=0.0):
+        self.count = 0
+        self.delay = delay
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _unused = self.sock.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            self.count += 1
+            time.sleep(self.delay)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            conn.close()
+
+    def stop(self):
+        self.sock.close()
+
+
+def test_a_write_whose_connection_is_reset_after_sending_is_sent_once():
+    peer = _ResetAfterReading()
+    try:
+        with pytest.raises(GcoreError) as err:
+            GcoreClient(KEY, api_url=peer.url, retries=3).call("POST", VOLUMES, json_body={"name": "v"})
+        assert peer.count == 1 and err.value.maybe_processed
+        assert "may have been processed" in str(err.value)
+    finally:
+        peer.stop()
+
+
+def test_a_write_that_times_out_reading_the_answer_is_sent_once():
+    peer = _ResetAfterReading(delay=1.5)
+    try:
+        with pytest.raises(GcoreError) as err:
+            GcoreClient(KEY, api_url=peer.url, retries=3, timeout=0.5).call("POST", VOLUMES, json_body={})
+        assert peer.count == 1 and err.value.maybe_processed
+        assert "no answer within 0.5s" in str(err.value) and "may have been processed" in str(err.value)
+    finally:
+        peer.stop()
+
+
+def test_a_get_whose_connection_is_reset_is_retried():
+    peer = _ResetAfterReading()
+    try:
+        with pytest.raises(GcoreError):
+            GcoreClient(KEY, api_url=peer.url, retries=2).call("GET", VOLUMES)
+        assert peer.count == 3
+    finally:
+        peer.stop()

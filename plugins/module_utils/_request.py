@@ -1,0 +1,291 @@
+# -*- coding: utf-8 -*-
+# This module_utils file is PRIVATE to the gcore.tasks collection.
+# It may change at any time without notice; do not import it from other collections.
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The behaviour of gcore_request: send Gcore calls with the collection's credentials, wait for their tasks."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.gcore.tasks.plugins.module_utils._client import POOL_MAXSIZE, SAFE_METHODS, GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreModule, project_region_argument_spec
+from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import (
+    _MASK_OPTION,
+    WAIT_OPTIONS,
+    check_wait_options,
+    wait_for_tasks,
+)
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
+    is_sensitive_key,
+    mask_sensitive,
+    normalize_task_ids,
+)
+from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PLACEHOLDERS = ("project_id", "region_id")
+_PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+# RFC 3986 path characters, plus the braces of placeholders.
+_PATH_CHARS_RE = re.compile(r"\A[A-Za-z0-9._~!$&'()*+,;=:@/%{}-]*\Z")
+_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})|%2[eEfF]|%5[cC]|%00")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# The project and region of a Cloud path: the first two integer segments after /cloud/vN/.
+_SCOPE_RE = re.compile(r"\A/cloud/v\d+/(?:[^/]+/)*?(\d+)/(\d+)(?:/|\Z)")
+_LISTED_FIELDS = 5
+
+
+def path_problem(path):
+    """Why C(path) cannot be sent as an API path, or None when it can."""
+    if not path:
+        return "it is empty"
+    if not path.startswith("/"):
+        return "it must start with /"
+    if "://" in path or path.startswith("//"):
+        return "it must not hold a scheme or a host; set api_url for the endpoint"
+    if _CONTROL_RE.search(path) or any(char.isspace() for char in path):
+        return "it must not hold whitespace or control characters"
+    if "?" in path or "#" in path:
+        return "it must not hold ? or #; give query parameters in query"
+    if "//" in path:
+        return "it must not hold //"
+    if any(segment in ("..", ".") for segment in path.split("/")):
+        return "it must not hold . or .. segments"
+    if _PERCENT_RE.search(path):
+        return "it must not hold encoded dots, slashes, backslashes or NUL, nor a stray %"
+    if not _PATH_CHARS_RE.match(path):
+        return "it holds characters outside an URL path (RFC 3986)"
+    return None
+
+
+def sensitive_values(value, under_sensitive=False):
+    """The values under sensitive-looking keys, at any depth (what mask_sensitive hides), as text.
+
+    Strings of any length; numbers only from 4 characters on, since a short number masked in
+    every output would garble every ID and count holding its digits.
+    """
+    if isinstance(value, dict):
+        return [found for key, item in value.items()
+                for found in sensitive_values(item, under_sensitive or is_sensitive_key(key))]
+    if isinstance(value, list):
+        return [found for item in value for found in sensitive_values(item, under_sensitive)]
+    if under_sensitive and isinstance(value, str) and value:
+        return [value]
+    if under_sensitive and isinstance(value, (int, float)) and not isinstance(value, bool) and len(str(value)) >= 4:
+        return [str(value)]
+    return []
+
+
+def all_values(value):
+    """Every scalar of a body, as AnsibleModule records the values of a no_log option."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [found for item in value for found in all_values(item)]
+    if value is not None and not isinstance(value, bool) and str(value) != "":
+        return [str(value)]
+    return []
+
+
+def answer_task_ids(answer):
+    """The task IDs a write call's answer names (C({"tasks": [...]})), validated; [] when none."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("tasks"), list) or not answer["tasks"]:
+        return []
+    return normalize_task_ids(answer["tasks"])
+
+
+class _Call(object):
+    """One call of the module: what is sent and what came back."""
+
+    def __init__(self, index, body):
+        self.index = index
+        self.body = body
+        self.sent = False
+        self.submitted_at = None
+        self.status = None
+        self.answer = None
+        self.task_ids = []
+        self.error = None
+
+    def entry(self, method, path):
+        """The call as returned in C(results) (body with secrets masked)."""
+        entry = dict(index=self.index, method=method, path=path, body=mask_sensitive(self.body), sent=self.sent,
+                     status=self.status, json=self.answer, task_ids=self.task_ids)
+        if self.error is not None:
+            entry["error"] = self.error.to_dict()
+            entry["maybe_processed"] = self.error.maybe_processed
+        return entry
+
+
+class RequestModule(GcoreModule):
+    """gcore_request: one call, or one call per body of C(bodies), then wait for the tasks they started."""
+
+    argument_spec = dict(
+        method=dict(type="str", default="GET", choices=list(METHODS)),
+        path=dict(type="str", required=True),
+        query=dict(type="dict"),
+        # no_log hides the whole body in AnsibleModule's own early failures and its log;
+        # protect_secrets() then narrows the masking to the values of sensitive keys.
+        body=dict(type="dict", no_log=True),
+        bodies=dict(type="list", elements="dict", no_log=True),
+        wait=dict(type="bool", default=True),
+        **dict(project_region_argument_spec(), **dict(WAIT_OPTIONS, **_MASK_OPTION))
+    )
+    module_kwargs = dict(mutually_exclusive=[("body", "bodies")])
+
+    def protect_secrets(self):
+        """Mask only the values of sensitive keys of body/bodies in every output, not the whole bodies."""
+        bodies = [self.params.get("body")] + list(self.params.get("bodies") or [])
+        secrets = set(value for body in bodies for value in sensitive_values(body))
+        plain = set(value for body in bodies for value in all_values(body)) - secrets
+        plain.discard(self.params.get("api_key"))
+        self.module.no_log_values.difference_update(plain)
+        self.module.no_log_values.update(secrets)
+
+    def run(self):
+        method = self.params["method"]
+        path = self.fill_path(self.params["path"])
+        query = self.checked_query()
+        if self.params["body"] is not None:
+            bodies = [self.params["body"]]
+        elif self.params["bodies"] is not None:
+            bodies = self.params["bodies"]
+        else:
+            bodies = [None]
+        if method == "GET" and any(body is not None for body in bodies):
+            self.fail("a GET sends no body: remove body/bodies or choose another method")
+        check_wait_options(self)
+        calls = [_Call(index, body) for index, body in enumerate(bodies)]
+        write = method not in SAFE_METHODS
+        if write and self.module.check_mode:
+            return self.result(method, path, calls, changed=bool(calls))
+        self.send(method, path, query, calls)
+        failed = [call for call in calls if call.error is not None]
+        changed = write and any(call.status is not None and call.status < 300 or
+                                (call.error is not None and call.error.maybe_processed) for call in calls)
+        result = self.result(method, path, calls, changed)
+        failed_call = self.describe_failure(method, path, calls, failed[0]) if failed else None
+        if self.params["wait"] and result["task_ids"]:
+            return wait_for_tasks(self, result["task_ids"], waiter=self.seeded_waiter(path, calls), extra=result,
+                                  failed_call=failed_call)
+        if failed_call is not None:
+            self.module.fail_json(msg=failed_call[0], failure=failed_call[1], **result)
+        return result
+
+    def fill_path(self, template):
+        """The path with {project_id}/{region_id} filled in; refused before any request when unsafe."""
+        problem = path_problem(template)
+        if problem:
+            self.fail("path %r is refused: %s" % (template, problem))
+        names = _PLACEHOLDER_RE.findall(template)
+        unknown = [name for name in names if name not in PLACEHOLDERS]
+        if unknown:
+            self.fail("path %r holds placeholder(s) %s; only {project_id} and {region_id} are filled in, give "
+                      "other IDs in the path itself" % (template, ", ".join("{%s}" % name for name in unknown)))
+        path = template
+        for name in PLACEHOLDERS:
+            if "{%s}" % name not in template:
+                continue
+            value = self.params[name]
+            if value is None:
+                self.fail("path %r needs %s: set the %s option or GCORE_CLOUD_%s_ID"
+                          % (template, name, name, name.split("_", 1)[0].upper()))
+            if value < 1:
+                self.fail("%s must be a positive integer, got %s" % (name, value))
+            path = path.replace("{%s}" % name, str(value))
+        if "{" in path or "}" in path:
+            self.fail("path %r has an unbalanced { or }" % template)
+        return path
+
+    def checked_query(self):
+        """The query option, refused when a value is not a scalar or a list of scalars."""
+        query = self.params["query"]
+        if not query:
+            return None
+        for key, value in query.items():
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(item, (dict, list)) for item in values):
+                self.fail("query.%s must be a string, a number, a boolean or a list of them" % key)
+        return query
+
+    def send(self, method, path, query, calls):
+        """Send every call on the one session, at most POOL_MAXSIZE at a time, none after a failure."""
+        stop = threading.Event()
+
+        def send_one(call):
+            if stop.is_set():
+                return
+            call.sent = True
+            call.submitted_at = datetime.datetime.now(datetime.timezone.utc)
+            try:
+                call.status, call.answer = self.client.call(method, path, params=query, json_body=call.body)
+                if method not in SAFE_METHODS:
+                    call.task_ids = answer_task_ids(call.answer)
+            except GcoreError as exc:
+                call.error = exc
+                call.status = exc.status
+                stop.set()
+            except ValueError as exc:  # the answer named task IDs that are not UUIDs
+                call.error = GcoreError("the answer's tasks are not task IDs: %s" % exc, status=call.status,
+                                        method=method, path=path)
+                stop.set()
+
+        if len(calls) <= 1:
+            for call in calls:
+                send_one(call)
+            return
+        with ThreadPoolExecutor(max_workers=min(POOL_MAXSIZE, len(calls))) as pool:
+            list(pool.map(send_one, calls))
+
+    def result(self, method, path, calls, changed):
+        """results / json / task_ids in the order of the bodies."""
+        result = dict(
+            changed=changed,
+            results=[call.entry(method, path) for call in calls],
+            task_ids=list(dict.fromkeys(task_id for call in calls for task_id in call.task_ids)),
+        )
+        if self.params["bodies"] is None:  # one call: its answer at the top level too
+            result["json"] = calls[0].answer
+            result["status"] = calls[0].status
+        return result
+
+    def describe_failure(self, method, path, calls, call):
+        """(one-line message, failure dict) naming the first failed call and what became of the others."""
+        error = call.error
+        message = str(error)
+        if self.params["bodies"] is not None:
+            message = "bodies[%d] (call %d of %d): %s" % (call.index, call.index + 1, len(calls), message)
+        invalid = (error.details or {}).get("invalid_fields")
+        if isinstance(invalid, dict) and invalid:
+            names = sorted(str(name) for name in invalid)
+            more = " and %d more" % (len(names) - _LISTED_FIELDS) if len(names) > _LISTED_FIELDS else ""
+            message += "; invalid fields: %s%s" % (", ".join(names[:_LISTED_FIELDS]), more)
+        if len(calls) > 1:
+            accepted = sum(1 for other in calls if other.error is None and other.sent)
+            others = sum(1 for other in calls if other.error is not None) - 1
+            unsent = sum(1 for other in calls if not other.sent)
+            message += ". %d call(s) accepted, %d not sent" % (accepted, unsent)
+            if others:
+                message += ", %d more failed" % others
+        failure = dict(error.to_dict(), index=call.index, maybe_processed=error.maybe_processed)
+        if isinstance(invalid, (dict, list)):
+            failure["invalid_fields"] = invalid
+        return message, failure
+
+    def seeded_waiter(self, path, calls):
+        """A wait engine told where and when each task was submitted, when it can take hints."""
+        scope = _SCOPE_RE.match(path)
+        waiter = TaskWaiter(self.client)
+        if not hasattr(waiter, "seed"):  # the engine of an older checkout takes no hints
+            return waiter
+        project_id, region_id = (int(scope.group(1)), int(scope.group(2))) if scope else (None, None)
+        for call in calls:
+            for task_id in call.task_ids:
+                waiter.seed(task_id, project_id=project_id, region_id=region_id, submitted_at=call.submitted_at)
+        return waiter

@@ -1,0 +1,347 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: gcore_request
+short_description: Send Gcore API calls with the collection's credentials and wait for the tasks they start
+version_added: 0.2.0
+description:
+  - 'Sends one call, or one call per body of O(bodies), to the Gcore API with the connection options
+    every module of the collection shares (C(Authorization: APIKey <key>) is never shown), then waits
+    for every task the answers name (C({"tasks": [...]})) with the same wait engine as
+    M(gcore.tasks.gcore_task_wait), and returns the IDs they created.'
+  - 'The calls of O(bodies) share one keep-alive connection pool and are sent concurrently, at most 8 at
+    a time; RV(results) keeps the order of O(bodies). When a call fails, no further call starts; the
+    tasks of the calls already accepted are still waited for (within O(wait_timeout)), so their task
+    IDs and created IDs come back; then the module fails with one line naming the failed call (its
+    index, method and path) and Gcore''s C(exception_class), message and C(request_id).'
+  - 'A write (C(POST), C(PUT), C(PATCH), C(DELETE)) is sent again only where the API surely did not act
+    on it: after HTTP 429 (C(Retry-After) honoured, within O(api_retries)) and when the connection could
+    not be made. A 5xx answer, a reset connection or a read timeout fails that call with a message saying
+    it may have been processed: the API has no idempotency key, so such a call is never sent twice. A
+    C(GET) is retried as by every other module.'
+  - The wait is told the project, region and submission time of each task, so its first poll round
+    needs no account-wide read.
+  - To wait for tasks that other tools started, use M(gcore.tasks.gcore_task_wait) with their IDs.
+author:
+  - Gcore Cloud automation team (@G-Core)
+extends_documentation_fragment:
+  - gcore.tasks.api
+  - gcore.tasks.api.task_data
+  - gcore.tasks.api.wait_output
+  - gcore.tasks.api.attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.facts
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  check_mode:
+    support: full
+    details:
+      - A C(GET) runs as usual. Write calls are not sent; the module reports C(changed) and, in
+        RV(results), what each call would send (method, path, body with secrets masked).
+  facts:
+    support: full
+options:
+  method:
+    description:
+      - The HTTP method of the call(s). A C(GET) is never C(changed) and sends no body.
+    type: str
+    choices: [GET, POST, PUT, PATCH, DELETE]
+    default: GET
+  path:
+    description:
+      - 'The API path, for example C(/cloud/v1/volumes/{project_id}/{region_id}). C({project_id}) and
+        C({region_id}) are filled in from O(project_id) and O(region_id); no other placeholder is
+        allowed, and one left unfilled is an error before any request.'
+      - The path must start with C(/) and must not hold a scheme or host, C(..) or C(.) segments, C(//),
+        C(?), C(#), whitespace, control characters, encoded dots or slashes, or any character outside an
+        URL path. Such a path is refused before any request.
+    type: str
+    required: true
+  project_id:
+    description:
+      - Fills C({project_id}) in O(path).
+      - If not set, the value of the E(GCORE_CLOUD_PROJECT_ID) environment variable is used.
+    type: int
+  region_id:
+    description:
+      - Fills C({region_id}) in O(path).
+      - If not set, the value of the E(GCORE_CLOUD_REGION_ID) environment variable is used.
+    type: int
+  query:
+    description:
+      - Query parameters. A list value is sent as repeated keys (C(state=NEW&state=RUNNING)); booleans
+        are sent as C(true) / C(false).
+    type: dict
+  body:
+    description:
+      - The JSON body of one call.
+      - Values under keys that look sensitive (C(password), C(user_data), C(private_key), C(token),
+        C(secret), C(payload), ...) never appear in any output, the module invocation at C(-vvvv)
+        included; the rest of the body is shown.
+      - Mutually exclusive with O(bodies).
+    type: dict
+  bodies:
+    description:
+      - One call per body, same O(method), O(path) and O(query), all in this one module run; for
+        example one volume create per body.
+      - An empty list sends nothing.
+      - Secrets are masked as for O(body). Mutually exclusive with O(body).
+    type: list
+    elements: dict
+  wait:
+    description:
+      - Whether to wait for every task the answers name, all together, and return what they created,
+        as M(gcore.tasks.gcore_task_wait) does (and set the same facts).
+      - With V(false), the module returns as soon as the calls are answered; pass RV(task_ids) to
+        M(gcore.tasks.gcore_task_wait) later.
+      - Calls whose answers name no task (a C(GET), a C(PATCH) that answers the resource) are never waited for.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for all tasks to end, as in M(gcore.tasks.gcore_task_wait).
+    type: float
+    default: 1800.0
+  wait_sleep:
+    description:
+      - Fixed number of seconds between poll rounds, instead of the interval policy of
+        M(gcore.tasks.gcore_task_wait).
+    type: float
+  fail_on_error:
+    description:
+      - Whether a task that ends in C(ERROR) (or that the API no longer knows) fails the module.
+      - A failed call fails the module whatever this says.
+    type: bool
+    default: true
+seealso:
+  - module: gcore.tasks.gcore_task_wait
+  - module: gcore.tasks.gcore_task_ack
+  - name: Gcore Cloud API
+    description: The published reference of the Cloud API's calls.
+    link: https://api.gcore.com/docs/cloud
+"""
+
+EXAMPLES = r"""
+- name: Create volumes and use their IDs
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/gcore.tasks.all:
+      api_key: "{{ lookup('ansible.builtin.env', 'GCORE_API_KEY') }}"
+      project_id: 1
+      region_id: 76
+  tasks:
+    - name: Create one volume and wait for it
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/volumes/{project_id}/{region_id}
+        body:
+          source: new-volume
+          name: data-1
+          size: 10
+        wait_timeout: 600
+      register: volume
+
+    - name: Show the new volume's ID
+      ansible.builtin.debug:
+        msg: "Volume {{ volume.created_resources.volumes[0] }}"
+
+    - name: Create three volumes in one step; delete what was created if anything failed
+      block:
+        - name: Create the volumes
+          gcore.tasks.gcore_request:
+            method: POST
+            path: /cloud/v1/volumes/{project_id}/{region_id}
+            bodies:
+              - {source: new-volume, name: data-a, size: 10}
+              - {source: new-volume, name: data-b, size: 10}
+              - {source: new-volume, name: data-c, size: 10}
+          register: volumes
+      rescue:
+        - name: Delete every volume that was created
+          gcore.tasks.gcore_request:
+            method: DELETE
+            path: /cloud/v1/volumes/{project_id}/{region_id}/{{ item }}
+          loop: "{{ volumes.created_resources.volumes | default([]) }}"
+
+    - name: Create an instance whose password never shows in any output
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v2/instances/{project_id}/{region_id}
+        body:
+          name: web-1
+          flavor: g1-standard-2-4
+          password: "{{ vault_instance_password }}"
+          interfaces:
+            - type: external
+          volumes:
+            - source: image
+              image_id: f01fd9a0-9548-48ba-82dc-a8c8b2d6f2f1
+              size: 10
+              boot_index: 0
+
+    - name: Read the volumes of the project and region (a GET is never changed)
+      gcore.tasks.gcore_request:
+        path: /cloud/v1/volumes/{project_id}/{region_id}
+        query:
+          limit: 100
+      register: listing
+"""
+
+RETURN = r"""
+results:
+  description:
+    - One entry per call, in the order of O(bodies) (one entry for O(body) or no body).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    index:
+      description: The position of the call's body in O(bodies) (0 for a single call).
+      type: int
+      returned: always
+    method:
+      description: The HTTP method.
+      type: str
+      returned: always
+    path:
+      description: The path sent, placeholders filled in.
+      type: str
+      returned: always
+    body:
+      description: The body sent (or, in check mode, that would be sent), values of sensitive keys masked.
+      type: dict
+      returned: always
+    sent:
+      description: Whether the call was sent. False in check mode for a write, and for calls not started after a failure.
+      type: bool
+      returned: always
+    status:
+      description: The HTTP status of the answer; null when there was none.
+      type: int
+      returned: always
+    json:
+      description: The decoded answer; null when there was none or it was empty.
+      type: raw
+      returned: always
+    task_ids:
+      description: The task IDs the answer of a write call names.
+      type: list
+      elements: str
+      returned: always
+    error:
+      description: The API error of a failed call (status, method, path, exception_class, message, request_id, details).
+      type: dict
+      returned: when the call failed
+    maybe_processed:
+      description: Whether the failed call may have been processed by the API (a 5xx, reset or read timeout on a write).
+      type: bool
+      returned: when the call failed
+  sample:
+    - index: 0
+      method: POST
+      path: /cloud/v1/volumes/1/76
+      body:
+        source: new-volume
+        name: data-1
+        size: 10
+      sent: true
+      status: 200
+      json:
+        tasks:
+          - 26986bc0-748a-4448-b836-0a2aa465eb06
+      task_ids:
+        - 26986bc0-748a-4448-b836-0a2aa465eb06
+json:
+  description: The decoded answer of the call, for a single O(body) or no body.
+  returned: when O(bodies) is not given
+  type: raw
+  sample:
+    tasks:
+      - 26986bc0-748a-4448-b836-0a2aa465eb06
+status:
+  description: The HTTP status of the call, for a single O(body) or no body.
+  returned: when O(bodies) is not given
+  type: int
+  sample: 200
+task_ids:
+  description: Every task ID of every answer, in the order of the calls, without duplicates.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - 26986bc0-748a-4448-b836-0a2aa465eb06
+tasks:
+  description: As for M(gcore.tasks.gcore_task_wait); the last state read of each task.
+  returned: when it waited
+  type: list
+  elements: dict
+created_resources:
+  description:
+    - As for M(gcore.tasks.gcore_task_wait); the IDs the tasks created, by resource type.
+    - Also returned when the module fails after waiting, so a C(rescue) block can clean up.
+  returned: when it waited
+  type: dict
+  sample:
+    volumes:
+      - 726ecfcc-7fd0-4e30-a86e-7892524aa483
+created_resources_by_task:
+  description: As for M(gcore.tasks.gcore_task_wait).
+  returned: when it waited
+  type: dict
+failed_tasks:
+  description: As for M(gcore.tasks.gcore_task_wait).
+  returned: when it waited
+  type: list
+  elements: dict
+pending_tasks:
+  description: As for M(gcore.tasks.gcore_task_wait).
+  returned: when it waited
+  type: list
+  elements: dict
+elapsed:
+  description: Seconds spent waiting.
+  returned: when it waited
+  type: float
+failure:
+  description:
+    - The API error that stopped the module (status, method, path, exception_class, message,
+      request_id, details); for a failed call also its C(index), C(maybe_processed) and, when Gcore
+      named them, C(invalid_fields).
+  returned: on an API error
+  type: dict
+ansible_facts:
+  description: As for M(gcore.tasks.gcore_task_wait), set when it waited and succeeded.
+  returned: when it waited
+  type: complex
+  contains:
+    gcore_created_resources:
+      description: Same as RV(created_resources).
+      type: dict
+      returned: always
+    gcore_created_resources_by_task:
+      description: Same as RV(created_resources_by_task).
+      type: dict
+      returned: always
+    gcore_task_ids:
+      description: The task IDs waited for.
+      type: list
+      elements: str
+      returned: always
+"""
+
+from ansible_collections.gcore.tasks.plugins.module_utils._request import RequestModule
+
+
+def main():
+    RequestModule().execute()
+
+
+if __name__ == "__main__":
+    main()

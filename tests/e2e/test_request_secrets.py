@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""gcore_request at -vvvv: secrets in body/bodies and the key never appear, while the rest of a body does."""
+
+import json
+
+from gcore_e2e import API_KEY
+
+PASSWORD = "pw-SECRET-hunter2-4e1a"
+USER_DATA = "I2Nsb3VkLWNvbmZpZwpTRUNSRVQtdWQ="
+PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nMIIE-SECRET-pk\n-----END PRIVATE KEY-----"
+TOKEN = "tok-SECRET-5150"
+SECRETS = [PASSWORD, USER_DATA, "MIIE-SECRET-pk", TOKEN]
+
+PLAYBOOK = """
+- name: gcore_request with secrets in its bodies, at -vvvv
+  hosts: localhost
+  gather_facts: false
+  vars:
+    password: "%s"
+    user_data: "%s"
+    private_key: "%s"
+    token: "%s"
+  module_defaults:
+    group/gcore.tasks.all:
+      project_id: 1
+      region_id: 76
+      wait_sleep: 0.3
+      wait_timeout: 30
+  tasks:
+    - name: One instance with a password and user_data
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v2/instances/{project_id}/{region_id}
+        body:
+          name: visible-vm-name
+          flavor: g1-standard-2-4
+          password: "{{ password }}"
+          user_data: "{{ user_data }}"
+          interfaces: [{type: external}]
+      register: one
+
+    - name: Bodies with nested secrets
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/loadbalancers/{project_id}/{region_id}
+        bodies:
+          - name: visible-lb-1
+            listeners: [{name: https, secret: {private_key: "{{ private_key }}"}, pools: [{name: p}]}]
+          - name: visible-lb-2
+            metadata: {auth_token: "{{ token }}"}
+      register: many
+
+    - name: Check mode shows what it would send, masked
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v2/instances/{project_id}/{region_id}
+        body: {name: visible-check, password: "{{ password }}"}
+      check_mode: true
+      register: checked
+
+    - name: A refused call fails with its secrets still hidden
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v2/instances/{project_id}/{region_id}
+        bodies:
+          - {name: reject-visible, password: "{{ password }}", user_data: "{{ user_data }}"}
+      ignore_errors: true
+      register: refused
+
+    - name: A call answered 502 fails with its secrets still hidden
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v2/instances/{project_id}/{region_id}
+        body: {name: gateway-visible, password: "{{ password }}"}
+      ignore_errors: true
+
+    - name: Bad input fails before the module reads it, secrets hidden
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v2/instances/{project_id}/{region_id}
+        body: {name: x, password: "{{ password }}"}
+        bodies: [{name: y, token: "{{ token }}"}]
+      ignore_errors: true
+
+    - name: Show what a user would print
+      ansible.builtin.debug:
+        msg:
+          - "{{ one }}"
+          - "{{ many }}"
+          - "{{ checked }}"
+          - "{{ refused }}"
+""" % (PASSWORD, USER_DATA, PRIVATE_KEY.replace("\n", "\\n"), TOKEN)
+
+
+def test_secrets_of_bodies_and_the_key_never_appear_at_vvvv_while_the_rest_of_a_body_does(run_playbook, sandbox):
+    # The secrets are play vars (on the command line, ansible-playbook -vvvv would print them itself).
+    run = run_playbook(PLAYBOOK, verbosity=4)
+    statuses = dict((entry["task"], entry["status"]) for entry in run.results)
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr
+    for name in ("One instance with a password and user_data", "Bodies with nested secrets"):
+        assert statuses[name] == "ok" and run.result(name)["result"]["changed"] is True, statuses
+    assert statuses["A refused call fails with its secrets still hidden"] == "failed", statuses
+    assert statuses["A call answered 502 fails with its secrets still hidden"] == "failed", statuses
+    assert statuses["Bad input fails before the module reads it, secrets hidden"] == "failed", statuses
+    # The secrets did reach the API, so they were there to leak.
+    sent = " ".join(entry["body"] for entry in sandbox.requests())
+    assert PASSWORD in sent and TOKEN in sent and "MIIE-SECRET-pk" in sent.replace("\\n", "\n")
+    everything = run.stdout + run.stderr + json.dumps(run.results)
+    assert API_KEY not in everything
+    for secret in SECRETS:
+        assert secret not in everything, secret
+    # Only the secrets are hidden: the invocation at -vvvv still shows the rest of each body.
+    one = run.result("One instance with a password and user_data")["result"]
+    assert one["invocation"]["module_args"]["body"]["name"] == "visible-vm-name"
+    assert one["invocation"]["module_args"]["body"]["flavor"] == "g1-standard-2-4"
+    assert one["results"][0]["body"]["password"] == "********"
+    assert len(one["created_resources"]["instances"]) == 1
+    assert "visible-lb-2" in json.dumps(run.result("Bodies with nested secrets")["result"]["invocation"])
+    checked = run.result("Check mode shows what it would send, masked")["result"]
+    assert checked["results"][0]["body"] == {"name": "visible-check", "password": "********"}
