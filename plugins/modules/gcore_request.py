@@ -29,7 +29,7 @@ description:
     needs no account-wide read.
   - To wait for tasks that other tools started, use M(gcore.tasks.gcore_task_wait) with their IDs.
 author:
-  - Gcore Cloud automation team (@G-Core)
+  - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - gcore.tasks.api
   - gcore.tasks.api.task_data
