@@ -15,7 +15,7 @@ description:
     M(gcore.tasks.gcore_task_wait) or acknowledged with M(gcore.tasks.gcore_task_ack).'
   - 'It understands: a raw answer C({"tasks": [...]}); a registered M(ansible.builtin.uri) result (its
     C(json)); the C(results) of a looped task, such as a C(uri) loop (skipped or failed items hold no
-    IDs and add none); a C(gcore.tasks.gcore_request) result (C(task_ids), C(results[].task_ids),
+    IDs and add none); a M(gcore.tasks.gcore_request) result (C(task_ids), C(results[].task_ids),
     C(json.tasks)); a result whose C(tasks) are task objects (their C(id)); a list of task ID strings;
     and a list of any of these.'
   - The IDs come back as strings in the order first seen, each once. Values that are not strings are
