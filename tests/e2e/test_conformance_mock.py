@@ -110,6 +110,7 @@ MODULE_CALLS = [
     ("gcore_task_info", {"project_id": [1], "is_acknowledged": True, "order_by": "desc", "limit": 1,
                          "from_timestamp": "2026-05-23T07:07:31+02:00", "to_timestamp": "2026-05-24T00:00:00.123456Z"}),
     ("gcore_task_info", {"state": ["ERROR"], "limit": 2500}),
+    ("gcore_task_info", {"from_timestamp": "-7d", "to_timestamp": "now", "limit": 1}),
     ("gcore_task_info", {"active": True, "project_id": [1], "region_id": [76]}),
     ("gcore_task_info", {"active": True, "project_id": [1], "region_id": [76], "task_type": "create_vm", "limit": 3}),
     ("gcore_task_wait", {"task_ids": [TASK_ID], "wait_timeout": 10, "fail_on_error": False}),
