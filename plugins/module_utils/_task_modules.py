@@ -269,8 +269,8 @@ class TaskAckModule(GcoreModule):
         project_ids = list(dict.fromkeys(self.params["project_id"] or []))
         region_ids = list(dict.fromkeys(self.params["region_id"] or []))
         if self.params["all_projects"] and project_ids:
-            self.fail("project_id and all_projects=true are mutually exclusive: give the projects, or "
-                      "all_projects=true for every project of the account")
+            self.fail("project_id (given, or from GCORE_CLOUD_PROJECT_ID) and all_projects=true are mutually "
+                      "exclusive: give the projects, or all_projects=true for every project of the account")
         if not project_ids and not self.params["all_projects"]:
             self.fail("acknowledge_all=true needs project_id (or GCORE_CLOUD_PROJECT_ID); to acknowledge the "
                       "tasks of every project of the account, set all_projects=true")

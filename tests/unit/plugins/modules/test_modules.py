@@ -242,6 +242,12 @@ def test_ack_all_with_project_id_and_all_projects_is_refused_before_any_client_e
     assert failed and "mutually exclusive" in result["msg"]
 
 
+def test_ack_all_with_all_projects_and_a_project_from_the_environment_says_where_the_project_came_from():
+    with mock.patch.dict("os.environ", {"GCORE_CLOUD_PROJECT_ID": "7"}):
+        result, failed = run_module(gcore_task_ack.main, {"acknowledge_all": True, "all_projects": True})
+    assert failed and "GCORE_CLOUD_PROJECT_ID" in result["msg"] and "mutually exclusive" in result["msg"]
+
+
 def test_ack_all_with_all_projects_posts_once_without_a_scope():
     client = FakeClient([located(ID_A, 1, 76), located(ID_B, 2, 80)])
     result, failed = run_module(gcore_task_ack.main, {"acknowledge_all": True, "all_projects": True}, client)
