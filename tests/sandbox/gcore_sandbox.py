@@ -98,17 +98,18 @@ GATEWAY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 B
 #: The common write calls beyond volumes (paths as the official SDK sends them):
 #: kind -> create collection, item collection (GET/DELETE .../{resource_id}), create and
 #: delete task types, created_resources keys filled, task duration as a multiple of
-#: volume_duration (the guide's typical durations, scaled), and the item key ("name" for
-#: k8s clusters, which the API addresses by name).
+#: volume_duration (the guide's typical durations, scaled), the item key ("name" for
+#: k8s clusters, which the API addresses by name) and whether the body must name the resource.
 WRITE_KINDS = {
     "instances": dict(create="/cloud/v2/instances", item="/cloud/v1/instances", create_type="create_vm",
-                      delete_type="delete_vm", keys=("instances", "volumes", "ports"), factor=2.0, by="id"),
+                      delete_type="delete_vm", keys=("instances", "volumes", "ports"), factor=2.0, by="id",
+                      named=False),
     "networks": dict(create="/cloud/v1/networks", item="/cloud/v1/networks", create_type="create_network",
                      delete_type="delete_network", keys=("networks",), factor=1.0, by="id"),
     "subnets": dict(create="/cloud/v1/subnets", item="/cloud/v1/subnets", create_type="create_subnet",
                     delete_type="delete_subnet", keys=("subnets",), factor=1.0, by="id"),
     "floatingips": dict(create="/cloud/v1/floatingips", item="/cloud/v1/floatingips", create_type="create_fip",
-                        delete_type="delete_fip", keys=("floatingips",), factor=1.0, by="id"),
+                        delete_type="delete_fip", keys=("floatingips",), factor=1.0, by="id", named=False),
     "loadbalancers": dict(create="/cloud/v1/loadbalancers", item="/cloud/v1/loadbalancers",
                           create_type="create_loadbalancer", delete_type="delete_loadbalancer",
                           keys=("loadbalancers", "listeners", "pools"), factor=3.0, by="id"),
@@ -617,6 +618,11 @@ class Sandbox:
             task = self._tasks.get(task_id)
             return json.loads(task.render_json(self.now_us())) if task else None
 
+    def task_ids(self):
+        """The IDs of every task held, oldest first."""
+        with self._lock:
+            return [task_id for _unused, _unused, task_id in self._order]
+
     def vanish(self, task_id):
         """Make a task disappear (404 afterwards).  Returns False if unknown."""
         with self._lock:
@@ -1088,7 +1094,7 @@ class Sandbox:
         if not isinstance(payload, dict):
             raise _validation({"body": "Input should be a valid object"})
         name = payload.get("name")
-        if kind != "floatingips" and (not isinstance(name, str) or not name):
+        if spec.get("named", True) and (not isinstance(name, str) or not name):
             raise _validation({"name": "Field required"})
         _refuse_by_name(name)
         resources = {spec["keys"][0]: [str(uuid.uuid4())]}
