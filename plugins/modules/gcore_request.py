@@ -134,6 +134,7 @@ EXAMPLES = r"""
   module_defaults:
     group/gcore.tasks.all:
       api_key: "{{ lookup('ansible.builtin.env', 'GCORE_API_KEY') }}"
+    gcore.tasks.gcore_request:
       project_id: 1
       region_id: 76
   tasks:
