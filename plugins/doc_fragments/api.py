@@ -87,9 +87,27 @@ options:
     default: true
 """
 
-    # How a waiting module returns its tasks (the options of WAIT_OPTIONS that shape the output).
+    # What a waiting module shows while it waits and how it returns its tasks (from WAIT_OPTIONS).
     WAIT_OUTPUT = r"""
 options:
+  progress_interval:
+    description:
+      - 'While the wait lasts, a progress line appears at default verbosity each time the number of
+        ended tasks changes, and after this many seconds without a change (at the first poll round
+        after that), for example
+        C([localhost] gcore_task_wait: 3/5 tasks ended; waiting on 2: create_k8s_cluster_v2 RUNNING for 4m10s),
+        with the number of C(ERROR) tasks in parentheses after C(ended) once there are some.
+        Pending tasks are grouped by type and state; C(for) is the age of the group''s oldest task.'
+      - The lines show live in C(ansible-playbook) output and as C(verbose) job events in
+        ansible-runner and AWX, which keeps a long wait from looking hung (or being cut off by an
+        idle-output limit).
+      - A line holds only counts, task types, states and ages; never task IDs, task data or the key.
+      - V(0) turns the lines off.
+      - 'Lines are shown when the module runs on the controller (a C(local) connection, for example
+        C(delegate_to: localhost)) in the foreground. Delegated to another host, under C(async), or
+        with C(no_log), the module runs exactly the same, without lines.'
+    type: float
+    default: 60.0
   full_tasks:
     description:
       - Whether RV(tasks) holds each task object whole, as the API sent it (C(data) masked as

@@ -17,6 +17,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._module import (
     project_region_argument_spec,
     task_ids_argument_spec,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._progress import progress_reporter
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     TASK_STATES,
     compact_task,
@@ -131,6 +132,7 @@ WAIT_OPTIONS = dict(
     wait_sleep=dict(type="float"),
     fail_on_error=dict(type="bool", default=True),
     full_tasks=dict(type="bool", default=False),
+    progress_interval=dict(type="float", default=60.0),
 )
 
 
@@ -141,6 +143,9 @@ def check_wait_options(module):
         module.fail("wait_timeout must be a positive number of seconds, got %s" % timeout)
     if interval is not None and interval <= 0:
         module.fail("wait_sleep must be a positive number of seconds, got %s" % interval)
+    if module.params["progress_interval"] < 0:
+        module.fail("progress_interval must be a number of seconds, or 0 for no progress lines, got %s"
+                    % module.params["progress_interval"])
 
 
 def wait_for_tasks(module, task_ids, waiter=None, extra=None, failed_call=None):
@@ -151,10 +156,13 @@ def wait_for_tasks(module, task_ids, waiter=None, extra=None, failed_call=None):
     the same result but no facts (Ansible drops facts from a failed result; a rescue reads the
     registered result), so every created ID already known is returned whatever happened.
     C(failed_call), a (message, failure dict) pair, makes the module fail in any case, that message first.
+    While waiting, progress lines go to the file an action plugin named (see _progress).
     """
     timeout, interval = module.params["wait_timeout"], module.params["wait_sleep"]
     extra = extra or {}
     waiter = waiter or TaskWaiter(module.client)
+    if waiter.on_round is None:
+        waiter.on_round = progress_reporter(module.params["progress_interval"])
 
     def fail(message, note=True, **result):
         if failed_call is not None:

@@ -32,6 +32,8 @@ description:
   - Whatever happens (a failed task, a timeout, an API error), the result holds every ID that was
     already created, so a C(rescue) block can clean up. It reads the registered result (or
     C(ansible_failed_result)); facts are only set on success.
+  - While it waits, the module shows a progress line at default verbosity whenever a task ends and
+    at least every O(progress_interval) seconds, live in C(ansible-playbook) and AWX job output.
   - Waiting changes nothing, so the result is never C(changed). The module runs in check mode too.
 author:
   - Seed 8c24c073 maintainers (!UNKNOWN)
@@ -140,6 +142,18 @@ EXAMPLES = r"""
         - name: Volumes created before the failure
           ansible.builtin.debug:
             msg: "To delete: {{ waited.created_resources.volumes | default([]) }}"
+
+- name: A long wait, with a progress line at least every 2 minutes and the task objects whole
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Wait for the Kubernetes cluster
+      gcore.tasks.gcore_task_wait:
+        task_ids: "{{ cluster_task_ids }}"
+        wait_timeout: 1800
+        progress_interval: 120
+        full_tasks: true
+      register: cluster
 """
 
 RETURN = r"""

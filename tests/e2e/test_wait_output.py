@@ -1,6 +1,13 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a person reads of a wait: the size and shape of a failed result at default verbosity."""
+"""What a person reads of a wait: progress lines while it runs, a failed result of readable size."""
+
+import datetime
+import json
+import re
+
+from awx_helpers import clean_gcore_environment, credential_env, run_job
+from conftest import API_KEY, HERE
 
 FAILED_WAIT = """
 - name: A wait over many tasks, one of which fails
@@ -46,3 +53,137 @@ def test_full_tasks_returns_every_field_of_every_task_as_the_api_sent_it(run_pla
     result = run.result("Wait for the tasks")["result"]
     assert result["tasks"] == [sandbox.task(task_id) for task_id in ids]
     assert len(run.stdout.encode("utf-8")) > 3 * MAX_FAILED_OUTPUT, "the compact default is what keeps it small"
+
+
+LONG_WAIT = """
+- name: A wait long enough to report its progress
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/gcore.tasks.all:
+      api_key: "{{ lookup('ansible.builtin.env', 'GCORE_API_KEY') }}"
+  tasks:
+    - name: Wait for the tasks
+      gcore.tasks.gcore_task_wait:
+        task_ids: "{{ ids }}"
+        wait_sleep: 0.3
+        progress_interval: "{{ progress_interval }}"
+      environment:
+        GCORE_API_KEY: ""
+"""
+PROGRESS = re.compile(r"^\[localhost\] gcore_task_wait: (\d+)/(\d+) tasks ended.*$", re.MULTILINE)
+
+
+def _long_tasks(sandbox, data=None):
+    return sandbox.add_tasks([
+        {"task_type": "create_k8s_cluster_v2", "duration": 4, "data": data},
+        {"task_type": "create_vm", "duration": 2},
+        {"task_type": "create_vm", "duration": 0, "outcome": "ERROR", "error": "Quota exceeded: cores"},
+    ])
+
+
+def test_a_long_wait_shows_progress_lines_at_default_verbosity_before_its_result(run_playbook, sandbox):
+    ids = _long_tasks(sandbox)
+    run = run_playbook(LONG_WAIT, extra_vars={"ids": ids, "progress_interval": 1})
+    assert run.rc == 2, run.stdout + run.stderr
+    lines = PROGRESS.findall(run.stdout)
+    assert len(lines) >= 3, run.stdout
+    assert lines[0] != ("3", "3") and lines[-1] == ("3", "3"), "first line while waiting, last when all ended"
+    task_start, result = run.stdout.index("TASK [Wait for the tasks]"), run.stdout.index("fatal: [localhost]")
+    assert all(task_start < match.start() < result for match in PROGRESS.finditer(run.stdout))
+    assert "waiting on 2: create_k8s_cluster_v2 RUNNING for" in run.stdout and "(1 ERROR)" in run.stdout
+    assert run.result("Wait for the tasks")["result"]["failed_tasks"][0]["id"] == ids[2], "module_defaults still apply"
+
+
+def test_progress_interval_0_turns_the_lines_off(run_playbook, sandbox):
+    ids = _long_tasks(sandbox)
+    run = run_playbook(LONG_WAIT, extra_vars={"ids": ids, "progress_interval": 0})
+    assert run.rc == 2, run.stdout + run.stderr
+    assert not PROGRESS.findall(run.stdout) and "tasks ended" not in run.stdout
+    assert run.result("Wait for the tasks")["result"]["created_resources"]["k8s_clusters"]
+
+
+def test_progress_lines_never_show_the_key_task_ids_or_task_data_even_at_vvvv(run_playbook, sandbox):
+    ids = _long_tasks(sandbox, data={"name": "k8s-1", "password": "hunter2-SECRET"})
+    run = run_playbook(LONG_WAIT, extra_vars={"ids": ids, "progress_interval": 1}, verbosity=4)
+    assert run.rc == 2, run.stdout + run.stderr
+    lines = [match.group(0) for match in PROGRESS.finditer(run.stdout)]
+    assert len(lines) >= 3, run.stdout
+    for line in lines:
+        assert not [task_id for task_id in ids if task_id in line] and "k8s-1" not in line, line
+    assert API_KEY not in run.stdout + run.stderr
+    assert "hunter2-SECRET" not in run.stdout + run.stderr
+
+
+ELSEWHERE = """
+- name: Waits where no line can be shown
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: A host reached through a connection other than local
+      ansible.builtin.add_host:
+        name: elsewhere
+        ansible_connection: elsewhere
+        ansible_python_interpreter: "{{ ansible_playbook_python }}"
+
+    - name: Delegated wait
+      gcore.tasks.gcore_task_wait:
+        task_ids: "{{ delegated }}"
+        wait_sleep: 0.3
+        progress_interval: 0.5
+      delegate_to: elsewhere
+      register: delegated_wait
+
+    - name: Async wait
+      gcore.tasks.gcore_task_wait:
+        task_ids: "{{ in_background }}"
+        wait_sleep: 0.3
+        progress_interval: 0.5
+      async: 60
+      poll: 1
+      register: async_wait
+"""
+
+
+def test_a_delegated_or_async_wait_runs_the_module_alone_without_lines(run_playbook, sandbox):
+    delegated = sandbox.add_tasks([{"task_type": "create_vm", "duration": 2.5}])
+    in_background = sandbox.add_tasks([{"task_type": "create_volume", "duration": 2.5}])
+    run = run_playbook(ELSEWHERE, extra_vars={"delegated": delegated, "in_background": in_background},
+                       env={"ANSIBLE_CONNECTION_PLUGINS": str(HERE / "connection_plugins")})
+    assert run.rc == 0, run.stdout + run.stderr
+    assert "tasks ended" not in run.stdout
+    delegated_result = run.result("Delegated wait")["result"]
+    assert delegated_result["created_resources"] == {
+        "instances": sandbox.task(delegated[0])["created_resources"]["instances"]}
+    assert delegated_result["elapsed"] >= 1.5, "the delegated module really waited (long enough for lines)"
+    async_result = run.result("Async wait")["result"]
+    assert async_result["finished"] == 1 and async_result["ansible_job_id"]
+    assert async_result["created_resources"] == {"volumes": sandbox.task(in_background[0])["created_resources"][
+        "volumes"]}
+
+
+def test_under_ansible_runner_progress_lines_are_verbose_events_seconds_before_the_result(
+        sandbox, collections_path, tmp_path, monkeypatch):
+    clean_gcore_environment(monkeypatch)
+    credential = credential_env(dict(api_key=API_KEY, api_url=sandbox.url, project_id="1", region_id="76"))
+    ids = _long_tasks(sandbox)
+    project = tmp_path / "job" / "project"
+    project.mkdir(parents=True)
+    (project / "long_wait.yml").write_text(LONG_WAIT)
+    job = run_job(tmp_path / "job", "long_wait.yml", credential, collections_path,
+                  extravars={"ids": ids, "progress_interval": 1})
+    assert job.status == "failed", job.failures()
+    events = job.events
+    (start,) = [n for n, e in enumerate(events) if e["event"] == "playbook_on_task_start"
+                and e["event_data"].get("task") == "Wait for the tasks"]
+    (end,) = [n for n, e in enumerate(events) if e["event"] == "runner_on_failed"]
+    progress = [(n, e) for n, e in enumerate(events) if e["event"] == "verbose" and "tasks ended" in e["stdout"]]
+    assert len(progress) >= 3, [e["stdout"] for e in events]
+    assert all(start < n < end for n, _unused in progress)
+    first_line_at = _created(progress[0][1])
+    assert (_created(events[end]) - first_line_at).total_seconds() >= 2, "the lines arrive while the wait runs"
+    assert API_KEY not in json.dumps(events)
+
+
+def _created(event):
+    return datetime.datetime.fromisoformat(event["created"])

@@ -69,6 +69,7 @@ class FakeClient(object):
     (gcore_task_wait.main, {"task_ids": []}, "task_ids is empty"),
     (gcore_task_wait.main, {"task_ids": [ID_A], "wait_timeout": 0}, "wait_timeout must be a positive"),
     (gcore_task_wait.main, {"task_ids": [ID_A], "wait_sleep": -1}, "wait_sleep must be a positive"),
+    (gcore_task_wait.main, {"task_ids": [ID_A], "progress_interval": -1}, "progress_interval must be a number"),
     (gcore_task_wait.main, {"task_ids": [ID_A], "api_url": "api.gcore.com"}, "api_url must be an http"),
     (gcore_task_wait.main, {"task_ids": [ID_A], "api_timeout": 0}, "api_timeout must be a positive"),
     (gcore_task_info.main, {"from_timestamp": "last tuesday"}, "from_timestamp must be an ISO 8601"),
