@@ -101,6 +101,7 @@ options:
       - With V(false), the module returns as soon as the calls are answered; pass RV(task_ids) to
         M(gcore.tasks.gcore_task_wait) later.
       - Calls whose answers name no task (a C(GET), a C(PATCH) that answers the resource) are never waited for.
+      - While it waits, progress lines show how the wait is going; see O(progress_interval).
     type: bool
     default: true
   wait_timeout:

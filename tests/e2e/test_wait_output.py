@@ -187,3 +187,32 @@ def test_under_ansible_runner_progress_lines_are_verbose_events_seconds_before_t
 
 def _created(event):
     return datetime.datetime.fromisoformat(event["created"])
+
+
+REQUEST = """
+- name: gcore_request waits with progress lines too
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Create two volumes and wait
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/volumes/1/76
+        bodies:
+          - {source: new-volume, name: data-1, size: 10}
+          - {source: new-volume, name: data-2, size: 10}
+        wait_sleep: 0.3
+        progress_interval: 1
+      register: created
+"""
+REQUEST_LINE = re.compile(r"^\[localhost\] gcore_request: (\d+)/2 tasks ended.*$", re.MULTILINE)
+
+
+def test_gcore_request_shows_progress_lines_while_it_waits_for_its_calls_tasks(run_playbook, sandbox):
+    sandbox.configure(volume_duration=3)
+    run = run_playbook(REQUEST)
+    assert run.rc == 0, run.stdout + run.stderr
+    lines = [match.group(0) for match in REQUEST_LINE.finditer(run.stdout)]
+    assert len(lines) >= 2 and lines[-1].endswith("2/2 tasks ended"), run.stdout
+    assert "waiting on 2: 2 x create_volume" in lines[0], lines
+    assert len(run.result("Create two volumes and wait")["result"]["created_resources"]["volumes"]) == 2
