@@ -176,16 +176,19 @@ def wait_for_tasks(module, task_ids, waiter=None, extra=None, failed_call=None):
         known = wait_result(module, task_ids, waiter, waiter.pending(task_ids))
         fail(str(exc), note=False, failure=exc.to_dict(), **dict(known, **extra))
     result = dict(wait_result(module, task_ids, waiter, pending), **extra)
+    failed_message = "%d of %d task(s) failed: %s" % (
+        len(result["failed_tasks"]), len(task_ids), _describe(result["failed_tasks"], with_error=True))
     if pending:
         message = "Timed out after %ss: %d of %d task(s) not finished: %s" % (
             timeout, len(pending), len(task_ids), _describe(result["pending_tasks"], with_error=False))
         if waiter.last_error is not None:
             message += ". Last API error: %s" % waiter.last_error
             result["failure"] = waiter.last_error.to_dict()
+        if result["failed_tasks"]:  # the failed tasks come first: they are why the wait was in vain
+            message = "%s. %s" % (failed_message, message)
         fail(message, **result)
     if result["failed_tasks"] and (module.params["fail_on_error"] or failed_call is not None):
-        fail("%d of %d task(s) failed: %s" % (
-            len(result["failed_tasks"]), len(task_ids), _describe(result["failed_tasks"], with_error=True)), **result)
+        fail(failed_message, **result)
     if failed_call is not None:
         fail("", **result)
     result["ansible_facts"] = dict(

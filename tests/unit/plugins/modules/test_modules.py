@@ -153,6 +153,17 @@ def test_wait_times_out_naming_pending_tasks_with_what_finished_so_far():
     assert result["created_resources"] == {"volumes": ["v1"]}
 
 
+def test_a_timed_out_wait_with_a_failed_task_names_the_failed_task_first():
+    client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, state="ERROR", error="Quota exceeded"),
+                         task(ID_C, state="RUNNING")])
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B, ID_C], "wait_timeout": 0.3,
+                                                       "wait_sleep": 0.1}, client)
+    assert failed and result["msg"].startswith("1 of 3 task(s) failed: %s (create_volume, ERROR): Quota exceeded. "
+                                               "Timed out after 0.3s: 1 of 3 task(s) not finished: %s" % (ID_B, ID_C))
+    assert [item["id"] for item in result["pending_tasks"]] == [ID_C] and result["created_resources"] == {
+        "volumes": ["v1"]}
+
+
 def test_a_non_retryable_api_error_fails_with_the_structured_failure_and_partial_results():
     client = FakeClient([task(ID_A, created=["v1"])])
 
