@@ -126,6 +126,14 @@ ELSEWHERE = """
         ansible_connection: elsewhere
         ansible_python_interpreter: "{{ ansible_playbook_python }}"
 
+    - name: Wait whose output is hidden
+      gcore.tasks.gcore_task_wait:
+        task_ids: "{{ hidden }}"
+        wait_sleep: 0.3
+        progress_interval: 0.5
+      no_log: true
+      register: hidden_wait
+
     - name: Delegated wait
       gcore.tasks.gcore_task_wait:
         task_ids: "{{ delegated }}"
@@ -142,23 +150,32 @@ ELSEWHERE = """
       async: 60
       poll: 1
       register: async_wait
+
+    - name: What the hidden wait returned
+      ansible.builtin.set_fact:
+        hidden_elapsed: "{{ hidden_wait.elapsed }}"
 """
 
 
-def test_a_delegated_or_async_wait_runs_the_module_alone_without_lines(run_playbook, sandbox):
-    delegated = sandbox.add_tasks([{"task_type": "create_vm", "duration": 2.5}])
-    in_background = sandbox.add_tasks([{"task_type": "create_volume", "duration": 2.5}])
-    run = run_playbook(ELSEWHERE, extra_vars={"delegated": delegated, "in_background": in_background},
+def test_a_delegated_async_or_no_log_wait_runs_the_module_alone_without_lines(run_playbook, sandbox):
+    # Each wait starts after the previous one ended: durations leave each of them seconds to wait.
+    hidden, delegated, in_background = sandbox.add_tasks([
+        {"task_type": "create_network", "duration": 4}, {"task_type": "create_vm", "duration": 8},
+        {"task_type": "create_volume", "duration": 12}])
+    run = run_playbook(ELSEWHERE, extra_vars={"delegated": [delegated], "in_background": [in_background],
+                                              "hidden": [hidden]},
                        env={"ANSIBLE_CONNECTION_PLUGINS": str(HERE / "connection_plugins")})
     assert run.rc == 0, run.stdout + run.stderr
     assert "tasks ended" not in run.stdout
+    assert float(run.result("What the hidden wait returned")["result"]["ansible_facts"]["hidden_elapsed"]) >= 1, (
+        "the hidden wait really waited (long enough for lines)")
     delegated_result = run.result("Delegated wait")["result"]
     assert delegated_result["created_resources"] == {
-        "instances": sandbox.task(delegated[0])["created_resources"]["instances"]}
-    assert delegated_result["elapsed"] >= 1.5, "the delegated module really waited (long enough for lines)"
+        "instances": sandbox.task(delegated)["created_resources"]["instances"]}
+    assert delegated_result["elapsed"] >= 1, "the delegated module really waited (long enough for lines)"
     async_result = run.result("Async wait")["result"]
-    assert async_result["finished"] == 1 and async_result["ansible_job_id"]
-    assert async_result["created_resources"] == {"volumes": sandbox.task(in_background[0])["created_resources"][
+    assert async_result["finished"] == 1 and async_result["ansible_job_id"] and async_result["elapsed"] >= 1
+    assert async_result["created_resources"] == {"volumes": sandbox.task(in_background)["created_resources"][
         "volumes"]}
 
 
