@@ -9,7 +9,7 @@
 #   make changelog-release  fold changelogs/fragments/ into the galaxy.yml version
 #   make galaxy          build, check and install the tarball, run the demo from it
 #   make demo            examples/demo.yml against the local sandbox (installs only ansible-core + requests)
-#   make bench           tests/bench/bench_wait.py, if present (not part of `make test`)
+#   make bench           tests/bench/bench_wait.py and bench_request.py (not part of `make test`)
 #   make clean           remove build outputs (keeps the venvs; distclean removes them)
 
 SHELL := bash
@@ -208,7 +208,8 @@ bench: venv collection-tree
 	if [ -f tests/bench/requirements.txt ]; then \
 	    $(VENV)/bin/python -m pip install --quiet -r tests/bench/requirements.txt; \
 	fi; \
-	$(VENV)/bin/python tests/bench/bench_wait.py $(BENCH_ARGS)
+	$(VENV)/bin/python tests/bench/bench_wait.py $(BENCH_ARGS); \
+	$(VENV)/bin/python tests/bench/bench_request.py $(BENCH_REQUEST_ARGS)
 
 # --------------------------------------------------------------------------- cleanup
 

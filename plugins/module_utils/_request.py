@@ -45,10 +45,10 @@ def path_problem(path):
     """Why C(path) cannot be sent as an API path, or None when it can."""
     if not path:
         return "it is empty"
-    if not path.startswith("/"):
-        return "it must start with /"
     if "://" in path or path.startswith("//"):
         return "it must not hold a scheme or a host; set api_url for the endpoint"
+    if not path.startswith("/"):
+        return "it must start with /"
     if _CONTROL_RE.search(path) or any(char.isspace() for char in path):
         return "it must not hold whitespace or control characters"
     if "?" in path or "#" in path:
@@ -279,12 +279,10 @@ class RequestModule(GcoreModule):
         return message, failure
 
     def seeded_waiter(self, path, calls):
-        """A wait engine told where and when each task was submitted, when it can take hints."""
+        """A wait engine told where (project and region of the path) and when each task was submitted."""
         scope = _SCOPE_RE.match(path)
-        waiter = TaskWaiter(self.client)
-        if not hasattr(waiter, "seed"):  # the engine of an older checkout takes no hints
-            return waiter
         project_id, region_id = (int(scope.group(1)), int(scope.group(2))) if scope else (None, None)
+        waiter = TaskWaiter(self.client)
         for call in calls:
             for task_id in call.task_ids:
                 waiter.seed(task_id, project_id=project_id, region_id=region_id, submitted_at=call.submitted_at)

@@ -65,6 +65,19 @@ def test_bodies_are_one_post_each_on_a_few_keep_alive_connections_with_results_i
     assert "json" not in run.result, "json is the answer of a single body only"
 
 
+def test_the_wait_is_seeded_with_project_region_and_time_so_no_round_reads_the_whole_account(
+        sandbox, collections_path):
+    sandbox.add_tasks([{"duration": 0, "project_id": 9, "region_id": 9}] * 50)
+    run = request(sandbox, collections_path, method="POST", path=VOLUMES, project_id=1, region_id=76,
+                  bodies=[volume("seeded-%d" % index) for index in range(5)])
+    assert not run.failed, run
+    assert len(run.result["created_resources"]["volumes"]) == 5
+    reads = [entry for entry in sandbox.requests() if entry["method"] == "GET"]
+    assert reads[0]["path"] == "/cloud/v1/tasks/1/76/active", reads[0]
+    for entry in reads:
+        assert entry["route"] != "GET /cloud/v1/tasks" or "project_id=1" in entry["query"], entry
+
+
 def test_check_mode_sends_no_write_and_shows_each_body_with_secrets_masked(sandbox, collections_path):
     run = request(sandbox, collections_path, method="POST", path=VOLUMES, project_id=1, region_id=76,
                   bodies=[volume("a-1", password="pw-SECRET-1"), volume("a-2", user_data="ud-SECRET-2")],

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.gcore.tasks.plugins.module_utils._request import (
+    all_values,
+    answer_task_ids,
+    path_problem,
+    sensitive_values,
+)
+
+TASK_ID = "26986bc0-748a-4448-b836-0a2aa465eb06"
+
+
+@pytest.mark.parametrize("path", [
+    "/cloud/v1/volumes/{project_id}/{region_id}",
+    "/cloud/v2/k8s/clusters/1/76/my-cluster.v1_a~b",
+    "/cloud/v1/instances/1/76/%s/action" % TASK_ID,
+    "/cloud/v1/secrets/1/76/name%20with%20space",
+])
+def test_api_paths_and_placeholders_pass(path):
+    assert path_problem(path) is None
+
+
+@pytest.mark.parametrize("path, reason", [
+    ("", "empty"),
+    ("cloud/v1", "start with /"),
+    ("http://h/cloud", "scheme or a host"),
+    ("//h/cloud", "scheme or a host"),
+    ("/cloud/v1/x y", "whitespace"),
+    ("/cloud/v1/x\x7f", "control"),
+    ("/cloud/v1/x?y=1", "? or #"),
+    ("/cloud//v1", "//"),
+    ("/cloud/v1/..", ". or .."),
+    ("/cloud/./v1", ". or .."),
+    ("/cloud/%2E%2E/v1", "encoded"),
+    ("/cloud/v1%2fx", "encoded"),
+    ("/cloud/v1/%zz", "stray %"),
+    ("/cloud/v1/\u00e9", "outside an URL path"),
+    ("/cloud/v1/a\\b", "outside an URL path"),
+])
+def test_unsafe_paths_are_named_with_the_reason(path, reason):
+    assert reason in path_problem(path)
+
+
+def test_sensitive_values_are_the_values_under_sensitive_keys_at_any_depth():
+    body = {"name": "web", "password": "pw", "interfaces": [{"type": "external"}],
+            "secret": {"name": "tls", "private_key": "PK"}, "metadata": {"auth_token": "tok", "env": "prod"},
+            "pin_code": 7, "token_ttl": 123456, "password_enabled": True}
+    assert sorted(sensitive_values(body)) == sorted(["pw", "tls", "PK", "tok", "123456"])
+    assert sorted(all_values(body)) == sorted(["web", "pw", "external", "tls", "PK", "tok", "prod", "7", "123456"])
+
+
+def test_answer_task_ids_are_validated_and_lower_cased():
+    assert answer_task_ids({"tasks": [TASK_ID.upper()]}) == [TASK_ID]
+    assert answer_task_ids({"tasks": []}) == [] and answer_task_ids({"id": "x"}) == [] and answer_task_ids(None) == []
+    with pytest.raises(ValueError):
+        answer_task_ids({"tasks": ["../etc"]})
