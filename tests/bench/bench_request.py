@@ -123,7 +123,7 @@ def bench(sandbox, contenders, count, interval, env, workdir, python):
         seconds, _unused, peak_mb, _unused = run_measured(command, env, str(workdir))
         counters = sandbox.counters()
         ids = json.loads(out.read_text())
-        known = set(vol_id for vol_id in sandbox_volume_ids(sandbox))
+        known = set(sandbox_volume_ids(sandbox))
         if len(ids) != count or len(set(ids)) != count or not set(ids) <= known:
             raise RuntimeError("%s ended without the %d created IDs: %d returned" % (name, count, len(ids)))
         posts = counters["routes"].get(CREATE_ROUTE, 0)
@@ -137,10 +137,8 @@ def bench(sandbox, contenders, count, interval, env, workdir, python):
 
 def sandbox_volume_ids(sandbox):
     """Every volume ID the sandbox created (from its create_volume tasks)."""
-    for task in map(sandbox.task, sandbox.task_ids()):
-        if task["task_type"] == "create_volume":
-            for vol_id in (task["created_resources"] or {}).get("volumes") or []:
-                yield vol_id
+    return [vol_id for task in map(sandbox.task, sandbox.task_ids()) if task["task_type"] == "create_volume"
+            for vol_id in (task["created_resources"] or {}).get("volumes") or []]
 
 
 def markdown(rows, count, options, command):
@@ -151,10 +149,12 @@ def markdown(rows, count, options, command):
     by_name = dict((row["contender"], row) for row in rows)
     if "r" in by_name:
         out += ["", "| pair | wall ratio | request ratio |", "|---|---:|---:|"]
+        mine = by_name["r"]
         for other in ("u", "s"):
             if other in by_name:
-                out.append("| r vs %s | %.3f | %.3f |" % (other, by_name["r"]["wall"] / by_name[other]["wall"],
-                                                           by_name["r"]["requests"] / max(1, by_name[other]["requests"])))
+                theirs = by_name[other]
+                out.append("| r vs %s | %.3f | %.3f |" % (
+                    other, mine["wall"] / theirs["wall"], mine["requests"] / max(1, theirs["requests"])))
     out += ["", "E%d: %d volumes, each task %ss after %ss queued, API answer latency %ss, poll interval %ss. "
             "Command: `%s`" % (count, count, options.duration, options.queue, options.latency, options.interval,
                                command)]
