@@ -15,6 +15,8 @@ import threading
 import time
 import traceback
 
+from urllib.parse import urlsplit, urlunsplit
+
 try:
     import requests
     from requests.adapters import HTTPAdapter
@@ -39,6 +41,11 @@ RETRY_AFTER_MAX = 60.0
 MAX_PAGE_SIZE = 1000
 # Connections kept open per host: the most calls gcore_request sends at the same time.
 POOL_MAXSIZE = 8
+# Concurrent reads by ID of one poll round: as many as the pool keeps keep-alive connections.
+READ_CONCURRENCY = POOL_MAXSIZE
+# Deeper answers are refused: no task is nested like this, and deep data breaks serialisation.
+MAX_JSON_DEPTH = 100
+_SURROGATE_RE = re.compile(u"[\ud800-\udfff]")
 # Methods whose calls may be sent again after any failure; every other call is a write.
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 MAYBE_PROCESSED = "the call may have been processed: check before sending it again"
@@ -50,14 +57,16 @@ _WRITE_CALL = threading.local()
 class GcoreError(Exception):
     """Any failure talking to the Gcore API, with what the API said about it.
 
-    It never holds the API key: only the method, the path, the status and the
-    fields of Gcore's error body (exception_class, message, request_id).
+    It never holds the API key: only the method, the path, the full URL called (without
+    credentials or query), the status and the fields of Gcore's error body
+    (exception_class, message, request_id).
     """
 
     def __init__(self, message, status=None, method=None, path=None, exception_class=None, request_id=None,
-                 details=None, permanent=False, maybe_processed=False):
+                 details=None, permanent=False, maybe_processed=False, url=None):
         super(GcoreError, self).__init__(message)
         self.permanent = permanent
+        self.url = url
         # A write that reached the API and may have been acted on: never to be sent again blindly.
         self.maybe_processed = maybe_processed
         self.message = message
@@ -79,6 +88,7 @@ class GcoreError(Exception):
             "status": self.status,
             "method": self.method,
             "path": self.path,
+            "url": self.url,
             "exception_class": self.exception_class,
             "message": self.message,
             "request_id": self.request_id,
@@ -154,6 +164,44 @@ def _snippet(text):
     return text[:_BODY_SNIPPET] + ("..." if len(text) > _BODY_SNIPPET else "")
 
 
+def display_url(url):
+    """The URL without user:password, query or fragment: safe to show in messages and results."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    except ValueError:
+        return "(an unparseable URL)"
+
+
+def make_safe(value):
+    """Decoded JSON with every lone UTF-16 surrogate replaced by U+FFFD, so the result always serialises.
+
+    Walks without recursion; raises ValueError when the value is nested deeper than MAX_JSON_DEPTH.
+    """
+    fixed = _fix_text(value) if isinstance(value, str) else value
+    stack = [(fixed, 1)] if isinstance(fixed, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError("nested deeper than %d levels" % MAX_JSON_DEPTH)
+        items = enumerate(node) if isinstance(node, list) else list(node.items())
+        for key, item in items:
+            if isinstance(item, str):
+                item = _fix_text(item)
+                node[key] = item
+            elif isinstance(item, (dict, list)):
+                stack.append((item, depth + 1))
+            if isinstance(node, dict) and isinstance(key, str) and _SURROGATE_RE.search(key):
+                del node[key]
+                node[_fix_text(key)] = item
+    return fixed
+
+
+def _fix_text(text):
+    return _SURROGATE_RE.sub(u"\ufffd", text) if _SURROGATE_RE.search(text) else text
+
+
 def _query_value(value):
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -171,6 +219,7 @@ class GcoreClient(object):
     def __init__(self, api_key, api_url=DEFAULT_API_URL, timeout=30.0, retries=3, validate_certs=True,
                  ca_path=None, user_agent_suffix=None, pool_maxsize=POOL_MAXSIZE):
         self.base_url = api_url.rstrip("/")
+        self.shown_url = display_url(self.base_url).rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
         # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
@@ -204,6 +253,17 @@ class GcoreClient(object):
         return self._send(method, path, params, json_body, repeatable=method.upper() in SAFE_METHODS)
 
     def _send(self, method, path, params, json_body, repeatable):
+        """One exchange; every string of the answer is safe to serialise (see make_safe), every error names its URL."""
+        try:
+            return self._exchange(method, path, params, json_body, repeatable)
+        except GcoreError as exc:
+            exc.url = self.shown_url + path
+            if exc.status == 404 and not exc.exception_class:
+                exc.message += (". Nothing Gcore answers at %s: check api_url (%s); it must be the API root "
+                                "such as %s" % (exc.url, self.shown_url, DEFAULT_API_URL))
+            raise
+
+    def _exchange(self, method, path, params, json_body, repeatable):
         query = None
         if params:
             query = dict((key, _query_value(value)) for key, value in params.items() if value is not None)
@@ -240,8 +300,14 @@ class GcoreClient(object):
         if not body.strip():
             return response.status_code, None
         try:
-            return response.status_code, response.json()
-        except ValueError:
+            return response.status_code, make_safe(response.json())
+        except RecursionError:
+            raise GcoreError("the answer is nested too deeply to read", status=response.status_code, method=method,
+                             path=path, request_id=response.headers.get("X-Request-ID"), permanent=True)
+        except ValueError as exc:
+            if "nested deeper" in str(exc):
+                raise GcoreError("the answer is %s" % exc, status=response.status_code, method=method,
+                                 path=path, request_id=response.headers.get("X-Request-ID"), permanent=True)
             raise GcoreError(
                 "the answer is not JSON (Content-Type %s): %s" % (
                     response.headers.get("Content-Type", "unknown"), _snippet(response.text)),
@@ -249,26 +315,54 @@ class GcoreClient(object):
                 request_id=response.headers.get("X-Request-ID"))
 
     def get_task(self, task_id):
-        """GET /cloud/v1/tasks/{task_id}. The ID must already be validated."""
-        return self.request("GET", "/cloud/v1/tasks/%s" % task_id)
+        """GET /cloud/v1/tasks/{task_id}. The ID must already be validated; the answer must be an object."""
+        path = "/cloud/v1/tasks/%s" % task_id
+        task = self.request("GET", path)
+        if not isinstance(task, dict):
+            raise GcoreError("the answer is not a task object but %s" % _json_kind(task), status=200, method="GET",
+                             path=path, url=self.shown_url + path, permanent=True)
+        return task
+
+    def list_page(self, path, params=None, limit=MAX_PAGE_SIZE, offset=0):
+        """One page of a collection endpoint: (count, results), or GcoreError if the answer is malformed.
+
+        A page must be an object whose C(results) is a list of objects and whose C(count), when
+        present, is a non-negative integer (absent: the page is all there is).
+        """
+        query = dict(params or {})
+        query.update(limit=limit, offset=offset)
+        page = self.request("GET", path, params=query)
+        problem = None
+        if not isinstance(page, dict):
+            problem = "the answer is %s, not a {count, results} object" % _json_kind(page)
+        elif not isinstance(page.get("results"), list):
+            problem = "results is %s, not a list" % _json_kind(page.get("results"))
+        elif not all(isinstance(item, dict) for item in page["results"]):
+            problem = "results holds something other than objects"
+        elif "count" in page and (isinstance(page["count"], bool) or not isinstance(page["count"], int)
+                                  or page["count"] < 0):
+            problem = "count is %s, not a non-negative integer" % _json_kind(page["count"])
+        if problem:
+            raise GcoreError("malformed list answer: %s" % problem, status=200, method="GET", path=path,
+                             url=self.shown_url + path, permanent=True)
+        results = page["results"]
+        count = page.get("count")
+        return (offset + len(results) if count is None else count), results
 
     def iter_pages(self, path, params=None, limit=None, page_size=MAX_PAGE_SIZE):
         """Yield each page's results of a collection endpoint, following offset/count.
 
         Stops when every item was read, or once C(limit) items were yielded.
         """
-        params = dict(params or {})
         offset = 0
         while limit is None or offset < limit:
             size = page_size if limit is None else min(page_size, limit - offset)
-            params.update(limit=size, offset=offset)
-            page = self.request("GET", path, params=params) or {}
-            results = page.get("results") or []
+            count, results = self.list_page(path, params, size, offset)
             if limit is not None:
                 results = results[:limit - offset]
             yield results
             offset += len(results)
-            if not results or offset >= int(page.get("count") or 0):
+            if not results or offset >= count:
                 return
 
     def list_tasks(self, filters=None, limit=None):
@@ -288,6 +382,16 @@ class GcoreClient(object):
         """POST /cloud/v1/tasks/acknowledge_all, optionally narrowed to a project and region."""
         return self.request("POST", "/cloud/v1/tasks/acknowledge_all",
                             params={"project_id": project_id, "region_id": region_id})
+
+
+def _json_kind(value):
+    """A short name of a decoded JSON value's type, for messages about malformed answers."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return {dict: "an object", list: "an array", str: "a string", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)
 
 
 def _cause(exc):
@@ -327,8 +431,8 @@ def _error_from_exception(exc, method, path, timeout, repeatable):
 def _error_from_response(response, method, path):
     request_id = response.headers.get("X-Request-ID")
     try:
-        body = response.json()
-    except ValueError:
+        body = make_safe(response.json())
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict) and (body.get("message") or body.get("exception_class")):
         details = dict((k, v) for k, v in body.items() if k not in ("message", "exception_class", "request_id"))

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import os
 import re
 
@@ -58,6 +59,27 @@ def project_region_argument_spec(elements=None):
     )
 
 
+def non_finite_options(spec, params, prefix=""):
+    """[(option name, value)] for every nan/inf given to a float option of C(spec), at any depth."""
+    bad = []
+    for name, option in spec.items():
+        value = (params or {}).get(name)
+        if value is None:
+            continue
+        if option.get("type") == "float":
+            values = [value]
+        elif option.get("type") == "list" and option.get("elements") == "float" and isinstance(value, list):
+            values = value
+        else:
+            values = []
+        bad.extend((prefix + name, item) for item in values if isinstance(item, float) and not math.isfinite(item))
+        if option.get("options"):
+            for nested in value if isinstance(value, list) else [value]:
+                if isinstance(nested, dict):
+                    bad.extend(non_finite_options(option["options"], nested, prefix + name + "."))
+    return bad
+
+
 class GcoreModule(object):
     """An AnsibleModule with the Gcore connection options, a client and one failure path.
 
@@ -76,11 +98,18 @@ class GcoreModule(object):
         self.protect_secrets()
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self.check_finite_numbers()
         self.check_connection_options()
         self._client = None
 
     def protect_secrets(self):
         """Adjust which option values are masked in every output, before anything can fail (a hook)."""
+
+    def check_finite_numbers(self):
+        """Refuse nan and inf in every float option of the module (list elements and suboptions too)."""
+        bad = non_finite_options(self.module.argument_spec, self.params)
+        if bad:
+            self.fail("; ".join("%s must be a finite number, got %s" % (name, value) for name, value in bad))
 
     def check_connection_options(self):
         """Refuse connection options that could never work, before any request."""

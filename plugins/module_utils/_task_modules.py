@@ -25,7 +25,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     normalize_timestamp,
     task_summary,
 )
-from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter
+from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter, api_url_hint
 
 _MASK_OPTION = dict(mask_task_data=dict(type="bool", default=True))
 _LISTED_IN_MESSAGE = 10
@@ -54,7 +54,10 @@ def read_tasks(module, task_ids):
     if reader.vanished:
         missing = [task_id for task_id in task_ids if task_id in reader.vanished]
         error = reader.vanished[missing[0]]
-        module.fail("%d task(s) not found: %s" % (len(missing), ", ".join(missing)), error=error)
+        message = "%d task(s) not found: %s" % (len(missing), ", ".join(missing))
+        if reader.unknown_api_error(task_ids) is not None:
+            message += ". None is known at %s" % api_url_hint(error)
+        module.fail(message, error=error)
     return [reader.tasks[task_id] for task_id in task_ids]
 
 
@@ -175,6 +178,10 @@ def wait_for_tasks(module, task_ids, waiter=None, extra=None, failed_call=None):
     except GcoreError as exc:
         known = wait_result(module, task_ids, waiter, waiter.pending(task_ids))
         fail(str(exc), note=False, failure=exc.to_dict(), **dict(known, **extra))
+    except Exception as exc:  # pylint: disable=broad-except  # the created IDs must come back whatever broke
+        known = wait_result(module, task_ids, waiter, waiter.pending(task_ids))
+        fail("the wait stopped on an unexpected error: %s: %s" % (type(exc).__name__, " ".join(str(exc).split())),
+             note=False, **dict(known, **extra))
     result = dict(wait_result(module, task_ids, waiter, pending), **extra)
     failed_message = "%d of %d task(s) failed: %s" % (
         len(result["failed_tasks"]), len(task_ids), _describe(result["failed_tasks"], with_error=True))
@@ -191,6 +198,8 @@ def wait_for_tasks(module, task_ids, waiter=None, extra=None, failed_call=None):
         fail(failed_message, **result)
     if failed_call is not None:
         fail("", **result)
+    if result["failed_tasks"]:
+        module.module.warn(failed_message + " (fail_on_error is false: going on; see failed_tasks)")
     result["ansible_facts"] = dict(
         gcore_created_resources=result["created_resources"],
         gcore_created_resources_by_task=result["created_resources_by_task"],

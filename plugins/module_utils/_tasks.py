@@ -24,11 +24,13 @@ _SENSITIVE_KEY_RE = re.compile(
     r"authorization|cookie|session|ssh_?key|cert_?key|key_?pair_?private",
     re.IGNORECASE)
 _UTC = datetime.timezone.utc
-_BASIC_OFFSET_RE = re.compile(r"([+-]\d{2})(\d{2})\Z")
 # A time relative to now: "now", or "-" and one or more <integer><unit> such as -30m, -24h, -7d, -1d12h.
 _RELATIVE_RE = re.compile(r"\A-(?:\d{1,9}[smhdw])+\Z")
 _RELATIVE_PART_RE = re.compile(r"(\d+)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_TIMESTAMP_RE = re.compile(
+    r"\A([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]+))?)?"
+    r"(?:[Zz]|([+-])([0-9]{2})(?::?([0-9]{2}))?)?)?\Z")
 
 
 def normalize_task_ids(task_ids):
@@ -52,24 +54,39 @@ def normalize_task_ids(task_ids):
 
 
 def parse_timestamp(value):
-    """Parse a Gcore timestamp; zone-less values are UTC. Returns an aware datetime or None."""
-    if not isinstance(value, str) or not value.strip():
+    """Parse a Gcore timestamp; zone-less values are UTC. Returns an aware datetime or None.
+
+    Parsed by hand so every Python from 3.9 reads the same values: a fraction of any number
+    of digits, C(Z), C(+0000), C(+00:00), C(+00) or no zone at all, or a date alone (midnight UTC).
+    Anything else gives None.
+    """
+    if not isinstance(value, str):
         return None
-    text = value.strip()
-    if text[-1] in "zZ":
-        text = text[:-1] + "+00:00"
-    # "+0000" (the API's volume timestamps use it) is not ISO 8601 to Python before 3.11.
-    text = _BASIC_OFFSET_RE.sub(r"\1:\2", text)
+    match = _TIMESTAMP_RE.match(value.strip())
+    if not match:
+        return None
+    (year, month, day, hour, minute, second, fraction, zone_sign, zone_hours,
+     zone_minutes) = match.groups()
+    microseconds = int((fraction or "0")[:6].ljust(6, "0"))
     try:
-        parsed = datetime.datetime.fromisoformat(text)
-    except ValueError:
+        zone = _UTC
+        if zone_sign:
+            offset = datetime.timedelta(hours=int(zone_hours), minutes=int(zone_minutes or 0))
+            zone = datetime.timezone(-offset if zone_sign == "-" else offset)
+        return datetime.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+                                 microseconds, tzinfo=zone)
+    except (ValueError, OverflowError):  # month 13, hour 25, an offset of 24 h or more...
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
 
 
 def format_timestamp(moment):
-    """Format an aware datetime as the API's filters expect: ISO 8601 in UTC with a Z."""
-    return moment.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Format an aware datetime as the API's filters expect: ISO 8601 in UTC with a Z.
+
+    Raises OverflowError when the moment in UTC falls outside years 1..9999.
+    """
+    moment = moment.astimezone(_UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (moment.year, moment.month, moment.day, moment.hour,
+                                                    moment.minute, moment.second, moment.microsecond)
 
 
 def relative_timestamp(value, now=None):
@@ -102,10 +119,13 @@ def normalize_timestamp(value, name, now=None):
     parsed = relative_timestamp(value, now)
     if parsed is None:
         parsed = parse_timestamp(value)
-    if parsed is None:
-        raise ValueError("%s must be an ISO 8601 date-time such as 2026-05-23T05:07:31Z or a time relative to now "
-                         "such as -24h, -30m or -7d, got %r" % (name, value))
-    return format_timestamp(parsed)
+    try:
+        if parsed is not None:
+            return format_timestamp(parsed)
+    except OverflowError:  # e.g. year 1 with a positive offset: before year 1 in UTC
+        pass
+    raise ValueError("%s must be an ISO 8601 date-time such as 2026-05-23T05:07:31Z or a time relative to now "
+                     "such as -24h, -30m or -7d, got %r" % (name, value))
 
 
 def merge_created_resources(tasks):

@@ -3,8 +3,8 @@
 # It may change at any time without notice; do not import it from other collections.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The wait engine: polls many Gcore tasks at once with a number of requests per round
-that does not grow with the number of tasks."""
+"""The wait engine: polls many Gcore tasks at once, at worst about one request per task plus
+one per project/region per round, and on a quiet account one list request per round."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,8 +12,14 @@ __metaclass__ = type
 
 import datetime
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import MAX_PAGE_SIZE, GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._client import (
+    DEFAULT_API_URL,
+    MAX_PAGE_SIZE,
+    READ_CONCURRENCY,
+    GcoreError,
+)
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     FINAL_STATES,
     format_timestamp,
@@ -37,6 +43,20 @@ FIRST_POLL_DELAY = 1.0
 BATCH_MIN = 2
 # Slack around the created_on window, for clock rounding in the API's filter.
 _WINDOW_SLACK = datetime.timedelta(seconds=1)
+# A list is worth reading while it holds at most this many tasks per waited one (plus _CROWD_EXTRA);
+# beyond that the window or project/region is crowded and other reads are cheaper.
+_CROWD_FACTOR = 2
+_CROWD_EXTRA = 100
+# After this many failed list requests, the wait reads every task by ID.
+LIST_FAILURES_MAX = 2
+# A first round learns at most this many projects/regions by reading one task of each.
+_DISCOVERY_MAX = 8
+# Tasks of a wait were mostly created close together: when at least _NEAR_MIN of them are not
+# active any more, one list of the project/region around a known task's created_on finds them.
+_NEAR_MIN = 3
+_NEAR_SPAN = datetime.timedelta(minutes=15)
+# created_on outside these years is not used for a window (that task is read by ID).
+_SANE_YEARS = (2000, 9000)
 
 
 def poll_delay(round_number, task_types, interval=None):
@@ -47,8 +67,8 @@ def poll_delay(round_number, task_types, interval=None):
     """
     if interval:
         return float(interval)
-    target = min([POLL_INTERVALS.get(kind, DEFAULT_POLL_INTERVAL) for kind in task_types if kind]
-                 or [DEFAULT_POLL_INTERVAL])
+    target = min([POLL_INTERVALS.get(kind, DEFAULT_POLL_INTERVAL) for kind in task_types
+                  if isinstance(kind, str) and kind] or [DEFAULT_POLL_INTERVAL])
     return float(min(target, FIRST_POLL_DELAY * 2 ** (round_number - 1)))
 
 
@@ -71,6 +91,12 @@ class TaskWaiter(object):
         self.tasks = {}
         self.vanished = {}
         self.hints = {}
+        self.window_crowded = set()
+        self.active_crowded = set()
+        self.list_failures = 0
+        self.lists_off = False
+        self.salvaged = False
+        self.last_list_error = None
         self.last_error = None
         self.rounds = 0
         self.elapsed = 0.0
@@ -104,7 +130,9 @@ class TaskWaiter(object):
         """Poll until every task is final or C(timeout) seconds passed; return the IDs still pending.
 
         Retryable API errors (throttling, 5xx, network) are tolerated until the deadline,
-        any other GcoreError is raised; self.tasks keeps what was read either way.
+        any other GcoreError is raised; self.tasks keeps what was read either way. When
+        not one task is known at the first read, the API URL is the likelier culprit: that
+        is raised as a GcoreError naming the URL called.
         """
         start = self.clock()
         deadline = start + timeout
@@ -115,10 +143,15 @@ class TaskWaiter(object):
                     self.poll(pending)
                     self.last_error = None
                 except GcoreError as exc:
+                    self._salvage(pending)
                     if not exc.retryable:
                         raise
                     self.last_error = exc
                 self.rounds += 1
+                if self.rounds == 1:
+                    unknown = self.unknown_api_error(task_ids)
+                    if unknown is not None:
+                        raise unknown
                 pending = self.pending(pending)
                 self._report_round(task_ids, pending)
                 now = self.clock()
@@ -129,6 +162,17 @@ class TaskWaiter(object):
         finally:
             self.elapsed = self.clock() - start
 
+    def unknown_api_error(self, task_ids):
+        """A GcoreError saying to check api_url when every one of C(task_ids) got a 404 and none was ever read."""
+        task_ids = list(task_ids)
+        if not task_ids or any(task_id not in self.vanished or task_id in self.tasks for task_id in task_ids):
+            return None
+        first = self.vanished[task_ids[0]]
+        message = "the API knows none of the %d task(s) at %s" % (len(task_ids), api_url_hint(first))
+        return GcoreError(message, status=first.status, exception_class=first.exception_class,
+                          request_id=first.request_id, permanent=True, url=first.url, path=first.path,
+                          method=first.method)
+
     def _report_round(self, task_ids, pending):
         if self.on_round is None:
             return
@@ -138,94 +182,205 @@ class TaskWaiter(object):
             pass
 
     def poll(self, task_ids):
-        """Read the current state of every task in one round, choosing the cheapest requests."""
-        unplaced = []
-        groups = {}
-        hinted = {}
+        """Read the current state of every task in one round, choosing the cheapest requests.
+
+        Tasks of a known project/region: a list of their created_on window, or of the
+        project/region's active tasks when the window is crowded; tasks missing from such a
+        list are read by ID. Tasks never read: one read by ID reveals a project/region, whose
+        active tasks are then listed. Every read by ID of the round goes out concurrently.
+        A failed list only sends its tasks to reads by ID.
+        """
+        groups, hinted, unplaced, by_id = {}, {}, [], []
         for task_id in task_ids:
             task = self.tasks.get(task_id)
-            hint = self.hints.get(task_id)
-            if task and task.get("project_id") is not None and task.get("region_id") is not None:
-                groups.setdefault((task["project_id"], task["region_id"]), []).append(task_id)
-            elif not task and hint and hint["project_id"] is not None and hint["region_id"] is not None:
+            hint = self.hints.get(task_id) or {}
+            if task is not None:
+                key = _placement(task)
+                if key is None:
+                    by_id.append(task_id)
+                else:
+                    groups.setdefault(key, []).append(task_id)
+            elif _is_id(hint.get("project_id")) and _is_id(hint.get("region_id")):
                 hinted.setdefault((hint["project_id"], hint["region_id"]), []).append(task_id)
             else:
                 unplaced.append(task_id)
-        single = []
-        for (project_id, region_id), group in hinted.items():
-            if len(group) >= BATCH_MIN:
-                single.extend(self._scan_active(project_id, region_id, group))
+        for key, members in groups.items():
+            by_id.extend(self._poll_group(key, members))
+        listed = set()
+        for key, members in hinted.items():
+            if len(members) >= BATCH_MIN and self._lists_usable(key):
+                listed.add(key)
+                unplaced.extend(self._scan_active(key, members))
             else:
-                single.extend(group)
-        if len(unplaced) >= BATCH_MIN:
-            unplaced = self._scan_newest(unplaced)
-        single.extend(unplaced)
-        for (project_id, region_id), group in groups.items():
-            if len(group) >= BATCH_MIN:
-                single.extend(self._scan_window(project_id, region_id, group))
-            else:
-                single.extend(group)
-        for task_id in single:
-            self._read_one(task_id)
+                unplaced.extend(members)
+        by_id.extend(self._discover(unplaced, listed) if len(unplaced) >= _NEAR_MIN else unplaced)
+        self._read_many(by_id)
+
+    def _salvage(self, task_ids):
+        """Reads by ID failed: look for the tasks never read among the newest ones, once per wait.
+
+        So a wait that must end (or miss a round) still returns what the tasks created.
+        """
+        unread = [task_id for task_id in task_ids if task_id not in self.tasks and task_id not in self.vanished]
+        if unread and not self.salvaged and not self.lists_off:
+            self.salvaged = True
+            self._list("/cloud/v1/tasks", {"order_by": "desc"}, unread)
+
+    def _lists_usable(self, key):
+        return not self.lists_off and key not in self.active_crowded
+
+    def _poll_group(self, key, members):
+        """Poll the pending tasks of one known project/region; return the IDs to read by ID."""
+        if len(members) < BATCH_MIN or self.lists_off:
+            return list(members)
+        windowed, others = [], []
+        for task_id in members:
+            (windowed if _moment(self.tasks[task_id]) is not None else others).append(task_id)
+        if len(windowed) >= BATCH_MIN and key not in self.window_crowded:
+            missing = self._scan_window(key, windowed)
+            if key not in self.window_crowded or self.lists_off:
+                return missing + others
+            rest = missing + others
+        else:
+            rest = windowed + others
+        if len(rest) >= BATCH_MIN and self._lists_usable(key):
+            return self._scan_active(key, rest)
+        return rest
+
+    def _discover(self, task_ids, listed):
+        """Place tasks never read: read one by ID, list the active tasks of its project/region, repeat.
+
+        Returns the IDs left to read by ID (ended, elsewhere, or when discovery stops paying).
+        """
+        remaining = list(task_ids)
+        misses = 0
+        while len(remaining) >= BATCH_MIN and not self.lists_off and len(listed) < _DISCOVERY_MAX and misses < 2:
+            first = remaining.pop(0)
+            self._read_many([first])
+            key = _placement(self.tasks.get(first))
+            if key is None:
+                misses += 1
+                continue
+            if key in listed or not self._lists_usable(key):
+                break  # the rest ended already, or sit elsewhere: cheaper read one by one
+            listed.add(key)
+            misses = 0
+            remaining = self._scan_active(key, remaining)
+            moment = _moment(self.tasks[first])
+            if len(remaining) >= _NEAR_MIN and moment is not None and not self.lists_off:
+                remaining = self._scan_window(key, remaining, (moment - _NEAR_SPAN, moment + _NEAR_SPAN))
+        return remaining
+
+    def _read_many(self, task_ids):
+        """Read these tasks by ID, concurrently over the keep-alive session; raise the first error after all."""
+        task_ids = list(dict.fromkeys(task_ids))
+        if not task_ids:
+            return
+        if len(task_ids) == 1:
+            outcomes = [self._read_one(task_ids[0])]
+        else:
+            with ThreadPoolExecutor(max_workers=min(READ_CONCURRENCY, len(task_ids))) as pool:
+                outcomes = list(pool.map(self._read_one, task_ids))
+        errors = [error for error in outcomes if error is not None]
+        if errors:
+            # A wait-ending error wins over one a later round may get past.
+            raise sorted(errors, key=lambda error: error.retryable)[0]
 
     def _read_one(self, task_id):
+        """Read one task by ID; return the GcoreError that is not a plain 404, or None."""
         try:
             self.tasks[task_id] = self.client.get_task(task_id)
         except GcoreError as exc:
-            if exc.status != 404:
-                raise
+            if exc.status != 404 or not exc.exception_class:
+                return exc  # a 404 that is not Gcore's says nothing about the task: api_url is wrong
             self.vanished[task_id] = exc
+        return None
+
+    def _list(self, path, params, task_ids):
+        """Read a list holding these tasks; absorb them. Returns (IDs not found, crowded) or None if it failed.
+
+        Stops at the first page when C(count) says the list is crowded (more than
+        _CROWD_FACTOR tasks per wanted one, plus _CROWD_EXTRA); a failed or malformed list
+        counts towards LIST_FAILURES_MAX.
+        """
+        wanted = set(task_ids)
+        worth = _CROWD_FACTOR * len(wanted) + _CROWD_EXTRA
+        offset = 0
+        try:
+            while True:
+                size = min(MAX_PAGE_SIZE, worth) if offset == 0 else MAX_PAGE_SIZE
+                count, results = self.client.list_page(path, params, limit=size, offset=offset)
+                self._absorb(results, wanted)
+                offset += len(results)
+                if count > worth:
+                    crowded = True
+                    break
+                if not wanted or not results or offset >= count:
+                    crowded = False
+                    break
+        except GcoreError as exc:
+            self.list_failures += 1
+            self.last_list_error = exc
+            if self.list_failures >= LIST_FAILURES_MAX:
+                self.lists_off = True
+            return None
+        return [task_id for task_id in task_ids if task_id in wanted], crowded
 
     def _absorb(self, results, wanted):
         for task in results:
             task_id = task.get("id")
-            if task_id in wanted:
-                self.tasks[task_id] = task
-                wanted.discard(task_id)
+            if isinstance(task_id, str) and task_id.lower() in wanted:
+                self.tasks[task_id.lower()] = task
+                wanted.discard(task_id.lower())
 
-    def _scan(self, params, wanted, max_pages):
-        self._scan_path("/cloud/v1/tasks", params, wanted, max_pages)
-
-    def _scan_path(self, path, params, wanted, max_pages):
-        pages = 0
-        for results in self.client.iter_pages(path, params):
-            self._absorb(results, wanted)
-            pages += 1
-            if not wanted or pages >= max_pages:
-                break
-
-    def _scan_newest(self, task_ids):
-        """Find tasks never read before among the newest tasks; return the IDs not found."""
-        wanted = set(task_ids)
-        self._scan({"order_by": "desc"}, wanted, _pages_for(len(wanted)))
-        return [task_id for task_id in task_ids if task_id in wanted]
-
-    def _scan_active(self, project_id, region_id, task_ids):
+    def _scan_active(self, key, task_ids):
         """Read tasks among the project/region's NEW and RUNNING ones; return the IDs not there."""
-        wanted = set(task_ids)
-        self._scan_path("/cloud/v1/tasks/%d/%d/active" % (project_id, region_id), {}, wanted,
-                        _pages_for(len(wanted)))
-        return [task_id for task_id in task_ids if task_id in wanted]
-
-    def _scan_window(self, project_id, region_id, task_ids):
-        """Read tasks of one project/region created within the pending tasks' created_on window.
-
-        Returns the IDs the window did not contain (read one by one afterwards).
-        """
-        created = [parse_timestamp(self.tasks[task_id].get("created_on")) for task_id in task_ids]
-        created = [moment for moment in created if moment is not None]
-        if len(created) < len(task_ids):
+        params = {}
+        task_type = _single_type(self.tasks.get(task_id) for task_id in task_ids)
+        if task_type:
+            params["task_type"] = task_type
+        outcome = self._list("/cloud/v1/tasks/%d/%d/active" % key, params, task_ids)
+        if outcome is None:
             return list(task_ids)
-        wanted = set(task_ids)
+        missing, crowded = outcome
+        if crowded:
+            self.active_crowded.add(key)
+        return missing
+
+    def _scan_window(self, key, task_ids, bounds=None):
+        """Read tasks of one project/region created within the tasks' created_on window (or C(bounds)).
+
+        Returns the IDs the window did not contain; a crowded window is remembered, so later
+        rounds use the active list instead.
+        """
+        if bounds is None:
+            moments = [_moment(self.tasks[task_id]) for task_id in task_ids]
+            bounds = (min(moments) - _WINDOW_SLACK, max(moments) + _WINDOW_SLACK)
         params = {
-            "project_id": [project_id],
-            "region_id": [region_id],
-            "from_timestamp": format_timestamp(min(created) - _WINDOW_SLACK),
-            "to_timestamp": format_timestamp(max(created) + _WINDOW_SLACK),
+            "project_id": [key[0]],
+            "region_id": [key[1]],
+            "from_timestamp": format_timestamp(bounds[0]),
+            "to_timestamp": format_timestamp(bounds[1]),
             "order_by": "asc",
         }
-        self._scan(params, wanted, _pages_for(len(wanted)))
-        return [task_id for task_id in task_ids if task_id in wanted]
+        task_type = _single_type(self.tasks.get(task_id) for task_id in task_ids)
+        if task_type:
+            params["task_type"] = task_type
+        outcome = self._list("/cloud/v1/tasks", params, task_ids)
+        if outcome is None:
+            return list(task_ids)
+        missing, crowded = outcome
+        if crowded:
+            self.window_crowded.add(key)
+        return missing
+
+
+def api_url_hint(error):
+    """'<URL called>. Check api_url (<its root>): ...' for an error that suggests a wrong api_url."""
+    url = error.url or error.path
+    root = url[:-len(error.path)] if error.url and error.path and url.endswith(error.path) else None
+    return "%s. Check api_url%s: it must be the API root such as %s; then check the task IDs" % (
+        url, " (%s)" % root if root else "", DEFAULT_API_URL)
 
 
 def _is_id(value):
@@ -233,6 +388,27 @@ def _is_id(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _pages_for(count):
-    """Pages worth reading before falling back to one GET per task."""
-    return 1 + (count + MAX_PAGE_SIZE - 1) // MAX_PAGE_SIZE
+def _placement(task):
+    """(project_id, region_id) of a task read from the API, or None when either is missing or odd."""
+    if not isinstance(task, dict) or not _is_id(task.get("project_id")) or not _is_id(task.get("region_id")):
+        return None
+    return task["project_id"], task["region_id"]
+
+
+def _moment(task):
+    """A task's created_on as a datetime fit for a list window, or None (null, odd or out of range)."""
+    moment = parse_timestamp(task.get("created_on")) if isinstance(task, dict) else None
+    if moment is None or not _SANE_YEARS[0] <= moment.year <= _SANE_YEARS[1]:
+        return None
+    return moment
+
+
+def _single_type(tasks):
+    """The one task_type shared by all these tasks, or None."""
+    kinds = set()
+    for task in tasks:
+        kind = task.get("task_type") if isinstance(task, dict) else None
+        if not isinstance(kind, str) or not kind:
+            return None
+        kinds.add(kind)
+    return kinds.pop() if len(kinds) == 1 else None

@@ -17,7 +17,8 @@ def test_waiting_on_fifty_tasks_of_one_region_costs_about_one_request_per_round(
     assert len(run.result["created_resources"]["volumes"]) == 50
     routes = sandbox.counters()["routes"]
     rounds = 1 + int(run.result["elapsed"] / 0.5) + 1
-    assert routes.get(TASK_ROUTE, 0) <= 2, "tasks were read one by one"
+    # One read by ID reveals the region, plus one per task that ended before the first round's active list.
+    assert routes.get(TASK_ROUTE, 0) <= 4, "tasks were read one by one"
     assert sandbox.counters()["total"] <= rounds + 2, (routes, rounds)
     assert sandbox.counters()["total"] < 50
 
@@ -40,4 +41,5 @@ def test_tasks_in_two_regions_cost_one_list_request_per_region_per_round(sandbox
     assert windows, "later rounds should read each region's creation window with one list request"
     assert {("region_id=76" in entry["query"], "region_id=77" in entry["query"]) for entry in windows} == {
         (True, False), (False, True)}
-    assert sandbox.counters()["routes"].get(TASK_ROUTE, 0) == 0
+    # The first round reads one task of each region by ID to learn where the others are.
+    assert sandbox.counters()["routes"].get(TASK_ROUTE, 0) <= 2

@@ -132,7 +132,7 @@ def test_every_module_request_is_accepted_by_the_validating_mock(prism, collecti
         assert run.result.get("tasks"), "the mock's example task came back"
 
 
-def test_the_wait_engines_window_and_newest_scans_are_accepted(client):
+def test_the_wait_engines_window_and_active_scans_are_accepted(client):
     from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter
     waiter = TaskWaiter(client)
     # Two pending tasks already read once, of one project and region: one list request over their created_on window.
@@ -140,7 +140,7 @@ def test_the_wait_engines_window_and_newest_scans_are_accepted(client):
         waiter.tasks[task_id] = {"id": task_id, "state": "RUNNING", "project_id": 1, "region_id": 76,
                                  "created_on": created_on, "task_type": "create_vm"}
     waiter.poll([TASK_ID, OTHER_ID])
-    # Tasks never read: the newest-first scan.
+    # Tasks never read: one read by ID, then the active tasks of its project and region.
     TaskWaiter(client).poll(["00000000-0000-4000-8000-00000000000%d" % n for n in range(3)])
 
 

@@ -313,3 +313,83 @@ def test_a_get_whose_connection_is_reset_is_retried():
         assert peer.count == 3
     finally:
         peer.stop()
+
+
+@pytest.mark.parametrize("body, problem", [
+    ([{"id": "a"}], "the answer is an array"),
+    ({"count": 1, "results": None}, "results is null"),
+    ({"count": 1, "results": {"id": "a"}}, "results is an object"),
+    ({"count": "1", "results": []}, "count is a string"),
+    ({"count": True, "results": []}, "count is a boolean"),
+    ({"count": -1, "results": []}, "count is a number"),
+    ({"count": 2, "results": [{"id": "a"}, "b"]}, "results holds something other than objects"),
+    ("just text", "the answer is a string"),
+])
+def test_a_malformed_list_page_is_one_clear_error(server, body, problem):
+    server.script = [(200, {"Content-Type": "application/json"}, json.dumps(body))]
+    with pytest.raises(GcoreError) as err:
+        client_for(server).list_page("/cloud/v1/tasks", {"order_by": "asc"}, limit=10)
+    assert "malformed list answer" in str(err.value) and problem in str(err.value)
+    assert "\n" not in str(err.value) and not err.value.retryable
+
+
+def test_a_list_page_without_count_is_all_there_is(server):
+    server.script = [(200, {}, {"results": [{"id": "a"}]})]
+    assert client_for(server).list_page("/cloud/v1/tasks", limit=10, offset=5) == (6, [{"id": "a"}])
+
+
+@pytest.mark.parametrize("body", ['"26986bc0"', "[1, 2]", "null", "42"])
+def test_a_task_read_that_is_not_an_object_is_one_clear_error(server, body):
+    server.script = [(200, {"Content-Type": "application/json"}, body)]
+    with pytest.raises(GcoreError) as err:
+        client_for(server).get_task(TASK_ID)
+    assert "not a task object" in str(err.value) and not err.value.retryable
+
+
+@pytest.mark.parametrize("depth", [150, 100000])
+def test_deeply_nested_json_is_one_clear_error(server, depth):
+    server.script = [(200, {"Content-Type": "application/json"}, '{"id": "x", "data": %s1%s}' % ("[" * depth, "]" * depth))]
+    with pytest.raises(GcoreError) as err:
+        client_for(server).get_task(TASK_ID)
+    assert "nested" in str(err.value) and not err.value.retryable
+
+
+def test_lone_surrogates_from_the_api_are_replaced_so_every_string_serialises(server):
+    body = '{"id": "x", "error": "bad \\ud800 byte", "data": {"k\\udfff": ["\\udc00", "ok \\ud83d\\ude00"]}}'
+    server.script = [(200, {"Content-Type": "application/json"}, body),
+                     (500, {"Content-Type": "application/json"},
+                      '{"exception_class": "Boom\\ud800", "message": "failed \\udbff here"}')]
+    client = client_for(server, retries=0)
+    task = client.get_task(TASK_ID)
+    assert task["error"] == u"bad \ufffd byte"
+    assert task["data"] == {u"k\ufffd": [u"\ufffd", u"ok \U0001F600"]}
+    json.dumps(task, ensure_ascii=False).encode("utf-8")
+    with pytest.raises(GcoreError) as err:
+        client.get_task(TASK_ID)
+    str(err.value).encode("utf-8")
+    json.dumps(err.value.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
+def test_a_404_that_is_not_a_gcore_error_names_the_url_called_and_api_url(server):
+    server.script = [(404, {"Content-Type": "text/html"}, "<html><h1>Not Found</h1></html>")]
+    client = GcoreClient(KEY, api_url="http://user:secret@" + server.url.split("://")[1] + "/cloud/", retries=0)
+    with pytest.raises(GcoreError) as err:
+        client.get_task(TASK_ID)
+    url = server.url + "/cloud/cloud/v1/tasks/" + TASK_ID
+    assert err.value.url == url and err.value.to_dict()["url"] == url
+    assert "Nothing Gcore answers at %s: check api_url (%s/cloud)" % (url, server.url) in str(err.value)
+    assert "secret" not in str(err.value) and "secret" not in json.dumps(err.value.to_dict())
+
+
+def test_every_error_carries_the_full_url_without_credentials_or_query(server):
+    server.script = [(401, {}, {"exception_class": "NotAuthenticated", "message": "no"})]
+    with pytest.raises(GcoreError) as err:
+        client_for(server).list_page("/cloud/v1/tasks", {"project_id": [1]})
+    assert err.value.url == server.url + "/cloud/v1/tasks"
+    assert "Nothing Gcore answers" not in str(err.value)
+
+
+def test_the_connection_pool_holds_as_many_connections_as_a_round_reads_at_once(server):
+    from ansible_collections.gcore.tasks.plugins.module_utils._client import READ_CONCURRENCY
+    adapter = client_for(server).session.get_adapter(server.url)
+    assert adapter._pool_maxsize == READ_CONCURRENCY

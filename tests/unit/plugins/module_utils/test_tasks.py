@@ -6,6 +6,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -102,3 +108,64 @@ def test_task_data_is_returned_untouched_when_masking_is_off():
     task = {"id": ID_A, "data": {"password": "hunter2"}}
     assert present_task(task, mask_data=False)["data"]["password"] == "hunter2"
     assert present_task(task, mask_data=True)["data"]["password"] == MASK
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-05-23T05:07:31.1", datetime.datetime(2026, 5, 23, 5, 7, 31, 100000)),
+    ("2026-05-23T05:07:31.12Z", datetime.datetime(2026, 5, 23, 5, 7, 31, 120000)),
+    ("2026-05-23T05:07:31.1234+00:00", datetime.datetime(2026, 5, 23, 5, 7, 31, 123400)),
+    ("2026-05-23T05:07:31.12345+0000", datetime.datetime(2026, 5, 23, 5, 7, 31, 123450)),
+    ("2026-05-23T05:07:31.123456789", datetime.datetime(2026, 5, 23, 5, 7, 31, 123456)),
+    ("2026-05-23T07:07:31.5+02", datetime.datetime(2026, 5, 23, 5, 7, 31, 500000)),
+    ("2026-05-23 05:07:31z", datetime.datetime(2026, 5, 23, 5, 7, 31)),
+    ("2026-05-23T05:07", datetime.datetime(2026, 5, 23, 5, 7)),
+    ("2026-05-23", datetime.datetime(2026, 5, 23)),
+])
+def test_timestamps_parse_alike_on_every_python_whatever_the_fraction_and_zone(text, expected):
+    assert parse_timestamp(text) == expected.replace(tzinfo=datetime.timezone.utc)
+
+
+@pytest.mark.parametrize("value", [None, 17, [], {}, "", "  ", "2026-05-23T05:07:31+25:00", "2026-02-30T00:00:00",
+                                   "2026-05-23T05:07:31.Z", "٢٠٢٦-05-23T05:07:31", "2026-05-23T05:07:31 UTC"])
+def test_odd_timestamps_parse_to_none_never_raise(value):
+    assert parse_timestamp(value) is None
+
+
+def test_extreme_years_parse_and_format_without_overflow_or_short_years():
+    assert parse_timestamp("0001-01-01T00:00:00").year == 1
+    assert parse_timestamp("9999-12-31T23:59:59.999999Z").year == 9999
+    assert normalize_timestamp("0001-01-01T00:00:00Z", "x") == "0001-01-01T00:00:00.000000Z"
+    with pytest.raises(ValueError):
+        normalize_timestamp("0001-01-01T00:00:00+01:00", "from_timestamp")
+    with pytest.raises(ValueError):
+        normalize_timestamp("9999-12-31T23:59:59-01:00", "to_timestamp")
+
+
+TIMESTAMP_SAMPLES = ["2026-05-23T05:07:31", "2026-05-23T05:07:31Z", "2026-05-23T05:07:31.1", "2026-05-23T05:07:31.12Z",
+                     "2026-05-23T05:07:31.1234+00:00", "2026-05-23T05:07:31.12345+0000", "2026-05-23T05:07:31.123456789",
+                     "2026-05-23T07:07:31+02:00", "2026-05-23T05:07:31.123-01:30", "0001-01-01T00:00:00",
+                     "9999-12-31T23:59:59.9Z", "2026-13-01T00:00:00", "garbage", "2026-05-23"]
+_PARSE_SCRIPT = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("gcore_tasks_under_test", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+parsed = [module.parse_timestamp(text) for text in json.loads(sys.argv[2])]
+print(json.dumps([moment.isoformat() if moment else None for moment in parsed]))
+"""
+
+
+def _python39():
+    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python")))
+    return found[-1] if found else shutil.which("python3.9")
+
+
+@pytest.mark.skipif(not _python39(), reason="no Python 3.9 interpreter (pyenv or python3.9 on PATH)")
+def test_timestamps_parse_the_same_on_python_3_9_as_here():
+    import ansible_collections.gcore.tasks.plugins.module_utils._tasks as tasks_module
+    command = [_python39(), "-c", _PARSE_SCRIPT, tasks_module.__file__, json.dumps(TIMESTAMP_SAMPLES)]
+    old = json.loads(subprocess.check_output(command, universal_newlines=True))
+    here = json.loads(subprocess.check_output([sys.executable] + command[1:], universal_newlines=True))
+    assert old == here
+    assert old[4] == "2026-05-23T05:07:31.123400+00:00" and old[5] == "2026-05-23T05:07:31.123450+00:00"
+    assert old[-3:] == [None, None, "2026-05-23T00:00:00+00:00"]

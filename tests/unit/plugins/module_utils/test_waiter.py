@@ -62,12 +62,11 @@ class FakeApi(object):
     def get_task(self, task_id):
         self._maybe_fail("GET", "/cloud/v1/tasks/" + task_id)
         if task_id not in self.tasks:
-            raise GcoreError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id)
+            raise GcoreError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
+                             exception_class="TaskNotFound", url="https://api.example/cloud/v1/tasks/" + task_id)
         return self.render(task_id)
 
-    def iter_pages(self, path, params=None, limit=None, page_size=1000):
-        params = dict(params or {})
-        self._maybe_fail("GET", path)
+    def matching(self, path, params):
         matching = [self.render(task_id) for task_id in self.tasks]
         if path.endswith("/active"):
             project_id, region_id = [int(part) for part in path.split("/")[-3:-1]]
@@ -76,17 +75,21 @@ class FakeApi(object):
         for key in ("project_id", "region_id"):
             if params.get(key):
                 matching = [t for t in matching if t[key] in params[key]]
+        if params.get("task_type"):
+            matching = [t for t in matching if t["task_type"] == params["task_type"]]
         if params.get("from_timestamp"):
             low = parse_timestamp(params["from_timestamp"])
-            matching = [t for t in matching if parse_timestamp(t["created_on"]) >= low]
+            matching = [t for t in matching if parse_timestamp(t["created_on"]) and parse_timestamp(t["created_on"]) >= low]
         if params.get("to_timestamp"):
             high = parse_timestamp(params["to_timestamp"])
-            matching = [t for t in matching if parse_timestamp(t["created_on"]) <= high]
-        matching.sort(key=lambda t: t["created_on"], reverse=params.get("order_by", "desc") == "desc")
-        for offset in range(0, len(matching), page_size):
-            if offset:
-                self.requests.append(("GET", path))
-            yield matching[offset:offset + page_size]
+            matching = [t for t in matching if parse_timestamp(t["created_on"]) and parse_timestamp(t["created_on"]) <= high]
+        matching.sort(key=lambda t: str(t["created_on"]), reverse=params.get("order_by", "desc") == "desc")
+        return matching
+
+    def list_page(self, path, params=None, limit=1000, offset=0):
+        self._maybe_fail("GET", path)
+        matching = self.matching(path, dict(params or {}))
+        return len(matching), matching[offset:offset + limit]
 
 
 @pytest.fixture
@@ -111,22 +114,23 @@ def test_waiting_on_fifty_tasks_costs_one_list_request_per_round(api):
     waiter = waiter_for(api)
     assert waiter.wait(task_ids, timeout=60, interval=1) == []
     assert all(waiter.tasks[t]["state"] == "FINISHED" for t in task_ids)
-    assert len(api.requests) == waiter.rounds
+    # The first round reads one task by ID to learn its project/region, then lists that one's active tasks.
+    assert api.requests[:2] == [("GET", "/cloud/v1/tasks/" + task_ids[0]), ("GET", "/cloud/v1/tasks/1/1/active")]
+    assert api.requests[2:] == [("GET", "/cloud/v1/tasks")] * (waiter.rounds - 1)
     assert waiter.rounds <= 12
-    assert not any(path.startswith("/cloud/v1/tasks/") for _unused, path in api.requests)
 
 
 def test_tasks_missing_from_the_lists_are_read_by_id(api):
     task_ids = [api.add(2) for _unused in range(3)]
     hidden = api.add(2, project_id=None, region_id=None)
     waiter = waiter_for(api)
-    original = api.iter_pages
+    original = api.list_page
 
     def without_hidden(path, params=None, **kwargs):
-        for page in original(path, params, **kwargs):
-            yield [t for t in page if t["id"] != hidden]
+        count, page = original(path, params, **kwargs)
+        return count, [t for t in page if t["id"] != hidden]
 
-    api.iter_pages = without_hidden
+    api.list_page = without_hidden
     assert waiter.wait(task_ids + [hidden], timeout=60, interval=1) == []
     assert waiter.tasks[hidden]["state"] == "FINISHED"
     assert ("GET", "/cloud/v1/tasks/" + hidden) in api.requests
@@ -163,7 +167,7 @@ def test_non_retryable_api_errors_stop_the_wait_and_keep_what_was_read(api):
     waiter = waiter_for(api)
     api.now = 2
     waiter.poll(task_ids)
-    api.failures = [GcoreError("bad key", status=401)]
+    api.failures = [GcoreError("bad key", status=401)] * 3
     with pytest.raises(GcoreError):
         waiter.wait(task_ids, timeout=60, interval=1)
     assert waiter.tasks[task_ids[0]]["state"] == "FINISHED"
@@ -241,8 +245,8 @@ def test_a_wrong_seed_costs_requests_never_a_wrong_result(api):
         waiter.seed(task_id, project_id=5, region_id=6, submitted_at=EPOCH)
     assert waiter.wait(task_ids, timeout=60, interval=1) == []
     assert all(waiter.tasks[t]["state"] == "FINISHED" for t in task_ids)
-    assert ("GET", "/cloud/v1/tasks/5/6/active") in api.requests
-    assert all(("GET", "/cloud/v1/tasks/" + t) in api.requests for t in task_ids)
+    assert api.requests[0] == ("GET", "/cloud/v1/tasks/5/6/active")
+    assert waiter.rounds == 4 and len(api.requests) <= 3 + waiter.rounds
 
 
 def test_seeds_of_odd_types_are_ignored(api):
@@ -251,5 +255,208 @@ def test_seeds_of_odd_types_are_ignored(api):
     waiter.seed(task_ids[0], project_id="1", region_id=True, submitted_at="not a time")
     waiter.seed(task_ids[1], project_id=1.5, region_id=None, submitted_at=12)
     waiter.seed(None, project_id=1, region_id=1)
+    assert [(h["project_id"], h["region_id"], h["submitted_at"]) for h in waiter.hints.values()] == [(None, None, None)] * 2
     assert waiter.wait(task_ids, timeout=60, interval=1) == []
-    assert not any(path.endswith("/active") for _unused, path in api.requests)
+    assert api.requests[0] == ("GET", "/cloud/v1/tasks/" + task_ids[0])
+
+
+def busy_account(api, waited=100, crowd=2500, low=5, high=10):
+    """crowd finished same-type tasks created just before the waited ones and crowd just after, all in 1/1."""
+    for _unused in range(crowd):
+        api.add(0, created=0.0)
+    task_ids = [api.add(low + (high - low) * n / float(waited), created=0.0) for n in range(waited)]
+    for _unused in range(crowd):
+        api.add(0, created=0.0)
+    return task_ids
+
+
+def test_a_busy_account_costs_about_one_read_per_task_plus_one_list_per_round(api):
+    task_ids = busy_account(api)
+    waiter = waiter_for(api)
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert all(waiter.tasks[t]["state"] == "FINISHED" for t in task_ids)
+    lists = [path for _unused, path in api.requests if not path.startswith("/cloud/v1/tasks/") or "/active" in path]
+    reads = [path for _unused, path in api.requests if path.startswith("/cloud/v1/tasks/") and "/active" not in path]
+    assert len(reads) <= len(task_ids) + 1, "each task is read by ID at most once, plus the one that placed them"
+    assert len(lists) <= waiter.rounds + 2
+    assert len(api.requests) <= len(task_ids) + waiter.rounds + 3
+    assert "/cloud/v1/tasks" in lists, "the window was tried once before the active list took over"
+    assert (1, 1) in waiter.window_crowded
+
+
+def test_a_crowded_window_is_never_paged_through(api):
+    task_ids = busy_account(api, waited=10, crowd=3000)
+    waiter = waiter_for(api)
+    pages = []
+    original = api.list_page
+
+    def counting(path, params=None, limit=1000, offset=0):
+        count, results = original(path, params, limit=limit, offset=offset)
+        pages.append((path, limit, offset, len(results)))
+        return count, results
+
+    api.list_page = counting
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert all(offset == 0 for _path, _limit, offset, _size in pages)
+    assert max(size for _path, _limit, _offset, size in pages) <= 2 * 10 + 100
+
+
+def test_the_per_task_reads_of_a_round_go_out_concurrently():
+    import threading
+    import time
+
+    class SlowApi(FakeApi):
+        def __init__(self):
+            super(SlowApi, self).__init__()
+            self.lock = threading.Lock()
+            self.active = self.peak = 0
+
+        def get_task(self, task_id):
+            with self.lock:
+                self.active += 1
+                self.peak = max(self.peak, self.active)
+            time.sleep(0.05)
+            with self.lock:
+                self.active -= 1
+            return FakeApi.get_task(self, task_id)
+
+    api = SlowApi()
+    task_ids = [api.add(0, project_id=n, region_id=n) for n in range(16)]
+    started = time.monotonic()
+    waiter_for(api)._read_many(task_ids)
+    assert api.peak > 1 and api.peak <= 8
+    assert time.monotonic() - started < 16 * 0.05 * 0.75
+
+
+@pytest.mark.parametrize("failure", [
+    GcoreError("Internal", status=500), GcoreError("Bad request", status=400), GcoreError("Forbidden", status=403),
+    GcoreError("malformed list answer: results is null, not a list", status=200, permanent=True),
+])
+def test_a_failing_list_endpoint_never_fails_the_wait(api, failure):
+    task_ids = [api.add(1 + n % 4) for n in range(20)]
+    original = api.list_page
+
+    def failing(path, params=None, limit=1000, offset=0):
+        api.requests.append(("GET", path))
+        raise failure
+
+    api.list_page = failing
+    waiter = waiter_for(api)
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert all(waiter.tasks[t]["state"] == "FINISHED" for t in task_ids)
+    lists = [path for _unused, path in api.requests if path == "/cloud/v1/tasks" or path.endswith("/active")]
+    assert len(lists) == 2 and waiter.lists_off, "two failed lists, then reads by ID only"
+    api.list_page = original
+
+
+def test_one_failed_list_sends_only_that_round_to_reads_by_id(api):
+    task_ids = [api.add(3) for _unused in range(10)]
+    waiter = waiter_for(api)
+    api.now = 0.5
+    waiter.poll(task_ids)
+    api.requests[:] = []
+    api.failures = [GcoreError("Internal", status=500)]
+    waiter.poll(task_ids)
+    assert len(api.requests) == 1 + len(task_ids)
+    api.requests[:] = []
+    waiter.poll(task_ids)
+    assert api.requests == [("GET", "/cloud/v1/tasks")] and not waiter.lists_off
+
+
+def test_a_task_with_a_null_created_on_costs_only_its_own_reads(api):
+    task_ids = [api.add(4) for _unused in range(50)]
+    odd = task_ids[7]
+    original = api.render
+
+    def render(task_id):
+        task = original(task_id)
+        if task_id == odd:
+            task["created_on"] = None
+        return task
+
+    api.render = render
+    waiter = waiter_for(api)
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    reads = [path for _unused, path in api.requests if path.startswith("/cloud/v1/tasks/") and "/active" not in path]
+    assert set(reads) <= {"/cloud/v1/tasks/" + task_ids[0], "/cloud/v1/tasks/" + odd}
+    assert len(api.requests) <= 3 * waiter.rounds + 2
+
+
+@pytest.mark.parametrize("field, value", [
+    ("created_on", "0001-01-01T00:00:00"), ("created_on", "9999-12-31T23:59:59.999999"), ("created_on", "soon"),
+    ("created_on", 20260523), ("task_type", ["create_vm"]), ("task_type", {"a": 1}), ("project_id", "1"),
+    ("project_id", [1]), ("region_id", True), ("region_id", 1.5), ("id", None), ("state", {"x": 1}),
+])
+def test_an_odd_value_in_one_task_affects_that_task_alone(api, field, value):
+    task_ids = [api.add(2 + n % 3) for n in range(10)]
+    odd = task_ids[3]
+    original = api.render
+
+    def render(task_id):
+        task = original(task_id)
+        if task_id == odd:
+            task[field] = value
+        return task
+
+    api.render = render
+    waiter = waiter_for(api)
+    pending = waiter.wait(task_ids, timeout=20, interval=1)
+    others = [t for t in task_ids if t != odd]
+    assert all(waiter.tasks[t]["state"] == "FINISHED" for t in others)
+    assert set(pending) <= {odd}
+    reads = [path for _unused, path in api.requests if path.startswith("/cloud/v1/tasks/") and "/active" not in path]
+    assert len(set(reads) - {"/cloud/v1/tasks/" + odd}) <= 2, "the other tasks are still read with lists"
+
+
+def test_every_task_unknown_at_the_first_read_is_an_api_url_error(api):
+    task_ids = [str(uuid.uuid4()) for _unused in range(3)]
+    waiter = waiter_for(api)
+    with pytest.raises(GcoreError) as err:
+        waiter.wait(task_ids, timeout=60, interval=1)
+    assert "the API knows none of the 3 task(s) at https://api.example/cloud/v1/tasks/" in str(err.value)
+    assert "Check api_url (https://api.example)" in str(err.value) and not err.value.retryable
+    assert err.value.url.startswith("https://api.example/cloud/v1/tasks/")
+    assert set(waiter.vanished) == set(task_ids)
+
+
+def test_one_unknown_task_among_known_ones_is_not_an_api_url_error(api):
+    known = api.add(1)
+    unknown = str(uuid.uuid4())
+    waiter = waiter_for(api)
+    assert waiter.wait([known, unknown], timeout=60, interval=1) == []
+    assert unknown in waiter.vanished and waiter.tasks[known]["state"] == "FINISHED"
+
+
+def test_a_404_without_a_gcore_error_body_ends_the_wait_instead_of_vanishing_the_task(api):
+    task_id = api.add(5)
+    api.failures = [GcoreError("Not Found; the body is not a Gcore error", status=404, method="GET",
+                               path="/cloud/v1/tasks/" + task_id)]
+    waiter = waiter_for(api)
+    with pytest.raises(GcoreError):
+        waiter.wait([task_id], timeout=60, interval=1)
+    assert task_id not in waiter.vanished
+
+
+def test_tasks_that_ended_before_the_first_round_are_found_with_one_list_near_a_known_one(api):
+    task_ids = [api.add(0, created=n * 0.01) for n in range(40)]
+    api.now = 30
+    waiter = waiter_for(api)
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert api.requests == [("GET", "/cloud/v1/tasks/" + task_ids[0]), ("GET", "/cloud/v1/tasks/1/1/active"),
+                            ("GET", "/cloud/v1/tasks")]
+
+
+def test_when_reads_by_id_fail_one_list_still_finds_what_the_tasks_created(api):
+    done, stuck = api.add(0), api.add(None)
+    original = api.get_task
+
+    def unauthorized(task_id):
+        api.requests.append(("GET", "/cloud/v1/tasks/" + task_id))
+        raise GcoreError("revoked", status=401)
+
+    api.get_task = unauthorized
+    waiter = waiter_for(api)
+    with pytest.raises(GcoreError):
+        waiter.wait([done, stuck], timeout=60, interval=1)
+    assert waiter.tasks[done]["state"] == "FINISHED" and waiter.tasks[stuck]["state"] == "RUNNING"
+    api.get_task = original

@@ -44,9 +44,9 @@ class FakeClient(object):
                              exception_class="TaskNotFound", request_id="r-404")
         return self.tasks[task_id]
 
-    def iter_pages(self, path, params=None, limit=None, page_size=1000):
-        self.calls.append(("iter_pages", path, params))
-        yield list(self.tasks.values())
+    def list_page(self, path, params=None, limit=1000, offset=0):
+        self.calls.append(("list_page", path, params))
+        return len(self.tasks), list(self.tasks.values())[offset:offset + limit]
 
     def list_tasks(self, filters=None, limit=None):
         self.calls.append(("list_tasks", filters, limit))
@@ -77,6 +77,11 @@ class FakeClient(object):
     (gcore_task_info.main, {"limit": 0}, "limit must be 1 or more"),
     (gcore_task_ack.main, {}, "give task_ids, or acknowledge_all=true"),
     (gcore_task_ack.main, {"task_ids": [ID_A], "acknowledge_all": True}, "mutually exclusive"),
+    (gcore_task_wait.main, {"task_ids": [ID_A], "wait_sleep": "nan"}, "wait_sleep must be a finite number, got nan"),
+    (gcore_task_wait.main, {"task_ids": [ID_A], "wait_timeout": "inf"}, "wait_timeout must be a finite number"),
+    (gcore_task_wait.main, {"task_ids": [ID_A], "wait_timeout": float("-inf")}, "wait_timeout must be a finite"),
+    (gcore_task_info.main, {"task_ids": [ID_A], "api_timeout": "NaN"}, "api_timeout must be a finite number"),
+    (gcore_task_ack.main, {"task_ids": [ID_A], "api_timeout": float("inf")}, "api_timeout must be a finite number"),
 ])
 def test_bad_options_fail_with_a_clear_message_before_any_client_exists(main, args, message):
     result, failed = run_module(main, args)
@@ -136,6 +141,54 @@ def test_wait_with_fail_on_error_off_succeeds_and_lists_failed_tasks():
     assert not failed and result["failed_tasks"][0]["id"] == ID_B
 
 
+def test_wait_with_fail_on_error_off_warns_naming_the_failed_tasks():
+    from ansible.module_utils import basic
+    client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, state="ERROR", error="Quota exceeded")])
+    with mock.patch.object(basic.AnsibleModule, "warn") as warn:
+        result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "fail_on_error": False}, client)
+    assert not failed
+    assert warn.call_count == 1
+    text = warn.call_args[0][0]
+    assert text.startswith("1 of 2 task(s) failed: %s (create_volume, ERROR): Quota exceeded" % ID_B)
+    assert ID_A not in text and "\n" not in text
+
+
+def test_wait_with_every_task_finished_gives_no_warning():
+    from ansible.module_utils import basic
+    client = FakeClient([task(ID_A, created=["v1"])])
+    with mock.patch.object(basic.AnsibleModule, "warn") as warn:
+        result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A], "fail_on_error": False}, client)
+    assert not failed and warn.call_count == 0
+
+
+def test_non_finite_numbers_in_every_float_option_are_named_at_any_depth():
+    spec = dict(a=dict(type="float"), b=dict(type="list", elements="float"),
+                c=dict(type="dict", options=dict(d=dict(type="float"))),
+                e=dict(type="list", elements="dict", options=dict(f=dict(type="float"))), g=dict(type="str"))
+    params = dict(a=float("nan"), b=[1.0, float("inf")], c=dict(d=float("-inf")), e=[dict(f=2.0), dict(f=float("nan"))],
+                  g="nan")
+    bad = _module.non_finite_options(spec, params)
+    assert [name for name, _value in bad] == ["a", "b", "c.d", "e.f"]
+    assert _module.non_finite_options(spec, dict(a=1.5, b=[2.0], c=None, e=[])) == []
+
+
+def test_an_unexpected_error_in_the_wait_still_returns_every_known_id():
+    client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, state="RUNNING")])
+    original = client.get_task
+    reads = []
+
+    def flaky(task_id):
+        reads.append(task_id)
+        if len(reads) > 2:
+            raise KeyError("surprise")
+        return original(task_id)
+
+    client.get_task = flaky
+    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "wait_sleep": 0.05}, client)
+    assert failed and result["msg"].startswith("the wait stopped on an unexpected error: KeyError")
+    assert result["created_resources"] == {"volumes": ["v1"]}
+
+
 def test_wait_reports_a_task_the_api_does_not_know_as_failed_not_as_a_crash():
     client = FakeClient([task(ID_A, created=["v1"])])
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_C]}, client)
@@ -167,12 +220,13 @@ def test_a_timed_out_wait_with_a_failed_task_names_the_failed_task_first():
 def test_a_non_retryable_api_error_fails_with_the_structured_failure_and_partial_results():
     client = FakeClient([task(ID_A, created=["v1"])])
 
-    def unauthorized(path, params=None, limit=None, page_size=1000):
-        raise GcoreError("Invalid API key", status=401, method="GET", path=path, exception_class="NotAuthenticated",
-                         request_id="r-401")
-        yield  # pragma: no cover  pylint: disable=unreachable
+    def unauthorized(task_id):
+        if task_id == ID_A:
+            return client.tasks[ID_A]
+        raise GcoreError("Invalid API key", status=401, method="GET", path="/cloud/v1/tasks/" + task_id,
+                         exception_class="NotAuthenticated", request_id="r-401")
 
-    client.iter_pages = unauthorized
+    client.get_task = unauthorized
     client.tasks[ID_B] = task(ID_B, state="RUNNING")
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B]}, client)
     assert failed and "HTTP 401 NotAuthenticated: Invalid API key (request_id r-401)" in result["msg"]
