@@ -143,7 +143,8 @@ class TaskWaiter(object):
                     self.poll(pending)
                     self.last_error = None
                 except GcoreError as exc:
-                    self._salvage(pending)
+                    if exc.status != 404:  # a foreign 404 means a wrong api_url: a list would get one too
+                        self._salvage(pending)
                     if not exc.retryable:
                         raise
                     self.last_error = exc

@@ -326,7 +326,7 @@ class _Query:
 class _Task:
     __slots__ = ("id", "seq", "task_type", "project_id", "region_id", "client_id",
                  "user_id", "request_id", "data", "created_us", "queued_us", "duration_us",
-                 "outcome", "error", "resources", "ack_us", "ack_by", "created_on", "_cache")
+                 "outcome", "error", "resources", "ack_us", "ack_by", "created_on", "fields", "_cache")
 
     def state_at(self, now_us):
         """(state, updated_us, finished_us) at ``now_us``, computed lazily."""
@@ -346,6 +346,10 @@ class _Task:
         cache stays valid until one of them changes: polling thousands of
         tasks costs one string join, not thousands of json.dumps calls.
         """
+        if self.fields:  # odd values on purpose: rendered whole, never cached
+            doc = self.render(now_us)
+            doc.update(self.fields)
+            return _dumps(doc)
         state = self.state_at(now_us)[0]
         key = (state, self.ack_us)
         cached = self._cache
@@ -518,7 +522,7 @@ class Sandbox:
         bisect.insort(self._order, (task.created_us, task.seq, task.id))
 
     def _new_task(self, task_type, project_id, region_id, data, queued_us, duration_us,
-                  outcome="FINISHED", error=None, resources=None, created_us=None):
+                  outcome="FINISHED", error=None, resources=None, created_us=None, fields=None):
         task = _Task()
         task.id = str(uuid.uuid4())
         task.seq = next(self._seq)
@@ -540,6 +544,7 @@ class Sandbox:
         task.resources = resources or {}
         task.ack_us = None
         task.ack_by = None
+        task.fields = fields
         task._cache = None
         self._insert(task)
         return task
@@ -548,7 +553,7 @@ class Sandbox:
         if not isinstance(spec, dict):
             raise ValueError("each task spec must be an object")
         known = {"task_type", "duration", "queued", "outcome", "project_id", "region_id",
-                 "created_resources", "error", "data", "created_offset"}
+                 "created_resources", "error", "data", "created_offset", "fields"}
         unknown = set(spec) - known
         if unknown:
             raise ValueError("unknown task spec fields: %s" % ", ".join(sorted(unknown)))
@@ -585,7 +590,12 @@ class Sandbox:
         else:
             resources = self._auto_resources(task_type)
         offset_us = _secs_to_us(spec.get("created_offset", 0.0), "created_offset")
-        return dict(task_type=task_type, project_id=ids["project_id"],
+        fields = spec.get("fields")
+        if fields is not None and not isinstance(fields, dict):
+            raise ValueError("fields must be an object of task fields to render as given")
+        if fields and "id" in fields:
+            raise ValueError("fields cannot replace id")
+        return dict(fields=copy.deepcopy(fields) or None, task_type=task_type, project_id=ids["project_id"],
                     region_id=ids["region_id"], data=copy.deepcopy(spec.get("data")),
                     queued_us=queued_us, duration_us=duration_us, outcome=outcome,
                     error=error, resources=resources, created_us=now_us + offset_us)
@@ -792,6 +802,8 @@ class Sandbox:
         order = order or sorting or "desc"
 
         def keep(t, now_us):
+            if (from_us is not None or to_us is not None) and t.fields and "created_on" in t.fields:
+                return False  # an odd created_on matches no timestamp filter, as a null one would not
             if project_ids and t.project_id not in project_ids:
                 return False
             if region_ids and t.region_id not in region_ids:
@@ -1202,6 +1214,10 @@ class Sandbox:
                 specs = (payload or {}).get("tasks", []) if isinstance(payload, dict) else payload
                 if not isinstance(specs, list):
                     raise ValueError("body must be {\"tasks\": [spec, ...]}")
+                repeat = payload.get("repeat", 1) if isinstance(payload, dict) else 1
+                if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= 100000:
+                    raise ValueError("repeat must be an integer from 1 to 100000")
+                specs = specs * repeat
                 return 200, {"tasks": self.add_tasks(specs)}
             m = _CONTROL_TASK_VANISH.match(path)
             if m and method == "POST":

@@ -778,3 +778,29 @@ def test_gateway_switch_answers_502_html_after_the_work_was_accepted(sb, http, p
     assert r.status_code == 502 and r.headers["Content-Type"].startswith("text/html")
     assert "Bad Gateway" in r.text
     assert list_tasks(http, sb)["count"] == 1
+
+
+# ----------------------------------------------------------------------------- read-side switches
+
+def test_fields_render_odd_values_as_given_and_miss_timestamp_filters(sb, http):
+    plain = sb.add_task(duration=None)
+    odd = sb.add_task(duration=None, fields={"created_on": None, "task_type": 7, "error": u"bad \ud800 text"})
+    task = get_task(http, sb, odd)
+    assert task["created_on"] is None and task["task_type"] == 7 and task["error"] == u"bad \ud800 text"
+    assert '"bad \\ud800 text"' in http.get(sb.url + "/cloud/v1/tasks/" + odd).text
+    window = list_tasks(http, sb, {"from_timestamp": "2000-01-01T00:00:00Z", "to_timestamp": "2100-01-01T00:00:00Z",
+                                   "limit": 10})
+    assert [t["id"] for t in window["results"]] == [plain]
+    assert {t["id"] for t in list_tasks(http, sb, {"limit": 10})["results"]} == {plain, odd}
+    with pytest.raises(ValueError):
+        sb.add_task(fields={"id": "x"})
+    with pytest.raises(ValueError):
+        sb.add_task(fields=["created_on"])
+
+
+def test_repeat_seeds_a_crowd_of_tasks_in_one_control_call(sb, http):
+    r = requests.post(sb.url + "/_sandbox/tasks", json={"tasks": [{"duration": 0}, {"duration": None}], "repeat": 1500})
+    assert r.status_code == 200 and len(r.json()["tasks"]) == 3000
+    assert list_tasks(http, sb, {"limit": 1})["count"] == 3000
+    bad = requests.post(sb.url + "/_sandbox/tasks", json={"tasks": [{}], "repeat": 0})
+    assert bad.status_code == 400 and "repeat" in bad.json()["error"]
