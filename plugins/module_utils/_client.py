@@ -309,10 +309,11 @@ class GcoreClient(object):
                 raise GcoreError("the answer is %s" % exc, status=response.status_code, method=method,
                                  path=path, request_id=response.headers.get("X-Request-ID"), permanent=True)
             raise GcoreError(
-                "the answer is not JSON (Content-Type %s): %s" % (
-                    response.headers.get("Content-Type", "unknown"), _snippet(response.text)),
+                "the answer is not JSON (Content-Type %s): %s%s" % (
+                    response.headers.get("Content-Type", "unknown"), _snippet(response.text),
+                    "" if repeatable else "; " + MAYBE_PROCESSED),
                 status=response.status_code, method=method, path=path,
-                request_id=response.headers.get("X-Request-ID"))
+                request_id=response.headers.get("X-Request-ID"), maybe_processed=not repeatable)
 
     def get_task(self, task_id):
         """GET /cloud/v1/tasks/{task_id}. The ID must already be validated; the answer must be an object."""

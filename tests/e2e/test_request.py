@@ -175,6 +175,15 @@ def test_a_throttled_write_is_sent_again_after_retry_after(sandbox, collections_
     assert len(run.result["created_resources"]["volumes"]) == 1
 
 
+def test_a_get_answered_502_keeps_the_retry_policy_and_is_sent_again(sandbox, collections_path):
+    sandbox.add_fault(route="GET /cloud/v1/volumes/{project_id}/{region_id}", status=502,
+                      body="<html>Bad gateway</html>", content_type="text/html")
+    run = request(sandbox, collections_path, path=VOLUMES, project_id=1, region_id=76)
+    assert not run.failed, run
+    assert run.result["status"] == 200 and run.result["changed"] is False
+    assert sandbox.counters()["routes"]["GET /cloud/v1/volumes/{project_id}/{region_id}"] == 2
+
+
 def test_a_write_whose_connection_is_reset_is_sent_once(sandbox, collections_path):
     sandbox.add_fault(route=CREATE_ROUTE, action="reset")
     run = request(sandbox, collections_path, method="POST", path=VOLUMES, project_id=1, region_id=76,

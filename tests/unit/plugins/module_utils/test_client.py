@@ -393,3 +393,10 @@ def test_the_connection_pool_holds_as_many_connections_as_a_round_reads_at_once(
     from ansible_collections.gcore.tasks.plugins.module_utils._client import READ_CONCURRENCY
     adapter = client_for(server).session.get_adapter(server.url)
     assert adapter._pool_maxsize == READ_CONCURRENCY
+
+
+def test_a_write_answered_200_with_a_non_json_page_may_have_been_processed(server):
+    server.script = [(200, {"Content-Type": "text/html"}, "<html>portal</html>")]
+    with pytest.raises(GcoreError) as err:
+        client_for(server).call("POST", VOLUMES, json_body={})
+    assert len(server.seen) == 1 and err.value.maybe_processed and "may have been processed" in str(err.value)
