@@ -79,7 +79,8 @@ def test_node_1_hands_the_created_volume_to_node_2_which_reads_it_and_acknowledg
     (create,) = [r for r in sandbox.requests() if r["route"] == "POST /cloud/v1/volumes/{project_id}/{region_id}"]
     assert create["path"] == "/cloud/v1/volumes/%d/%d" % (PROJECT_ID, REGION_ID)
     assert json.loads(create["body"]) == {"source": "new-volume", "name": "workflow-data", "size": 10}
-    assert node_1.result("Ask Gcore to create the volume").get("censored"), "the request with the key is no_log"
+    asked = node_1.result("Ask Gcore to create the volume")
+    assert not asked.get("censored") and asked["task_ids"] == [create_task_id], "no key in the task: no no_log"
 
     node_2 = run_job(tmp_path / "job-2", "awx_use_volume.yml", credential, collections_path,
                      extravars=node_1.artifact_data)
