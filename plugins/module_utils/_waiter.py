@@ -297,15 +297,17 @@ class TaskWaiter(object):
             self.vanished[task_id] = exc
         return None
 
-    def _list(self, path, params, task_ids):
+    def _list(self, path, params, task_ids, key=None):
         """Read a list holding these tasks; absorb them. Returns (IDs not found, crowded) or None if it failed.
 
-        Stops at the first page when C(count) says the list is crowded (more than
-        _CROWD_FACTOR tasks per wanted one, plus _CROWD_EXTRA); a failed or malformed list
-        counts towards LIST_FAILURES_MAX.
+        Stops at the first page when C(count) says the list is crowded: more than _CROWD_FACTOR
+        tasks per task of this wait it may hold (the wanted ones, or every task of the wait read
+        in project/region C(key), finished ones included), plus _CROWD_EXTRA. A failed or
+        malformed list counts towards LIST_FAILURES_MAX.
         """
         wanted = set(task_ids)
-        worth = _CROWD_FACTOR * len(wanted) + _CROWD_EXTRA
+        ours = sum(1 for task in self.tasks.values() if _placement(task) == key) if key else 0
+        worth = _CROWD_FACTOR * max(len(wanted), ours) + _CROWD_EXTRA
         offset = 0
         try:
             while True:
@@ -340,7 +342,7 @@ class TaskWaiter(object):
         task_type = _single_type(self.tasks.get(task_id) for task_id in task_ids)
         if task_type:
             params["task_type"] = task_type
-        outcome = self._list("/cloud/v1/tasks/%d/%d/active" % key, params, task_ids)
+        outcome = self._list("/cloud/v1/tasks/%d/%d/active" % key, params, task_ids, key)
         if outcome is None:
             return list(task_ids)
         missing, crowded = outcome
@@ -367,7 +369,7 @@ class TaskWaiter(object):
         task_type = _single_type(self.tasks.get(task_id) for task_id in task_ids)
         if task_type:
             params["task_type"] = task_type
-        outcome = self._list("/cloud/v1/tasks", params, task_ids)
+        outcome = self._list("/cloud/v1/tasks", params, task_ids, key)
         if outcome is None:
             return list(task_ids)
         missing, crowded = outcome

@@ -460,3 +460,12 @@ def test_when_reads_by_id_fail_one_list_still_finds_what_the_tasks_created(api):
         waiter.wait([done, stuck], timeout=60, interval=1)
     assert waiter.tasks[done]["state"] == "FINISHED" and waiter.tasks[stuck]["state"] == "RUNNING"
     api.get_task = original
+
+
+def test_a_window_full_of_the_waits_own_finished_tasks_is_not_crowded(api):
+    task_ids = [api.add(1 + 29 * n / 1000.0, project_id=1, region_id=76) for n in range(1000)]
+    api.now = 0.7
+    waiter = waiter_for(api)
+    assert waiter.wait(task_ids, timeout=600, interval=1) == []
+    assert not waiter.window_crowded and not waiter.active_crowded
+    assert len(api.requests) <= waiter.rounds + 2
