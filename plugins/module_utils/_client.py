@@ -409,6 +409,13 @@ def _first_line(exc):
     return text[0] if text else exc.__class__.__name__
 
 
+# Raised by requests while preparing a request, before anything goes out (a body with NaN, a bad URL).
+# (InvalidJSONError is new in requests 2.27; requirements.txt allows 2.25.)
+_UNBUILDABLE = tuple(getattr(requests.exceptions, name) for name in (
+    "InvalidJSONError", "InvalidURL", "InvalidHeader", "MissingSchema", "InvalidSchema", "URLRequired")
+    if hasattr(requests.exceptions, name)) if HAS_REQUESTS else ()
+
+
 def _never_sent(exc):
     """True when the connection failed before the request went out (so the API surely did not act)."""
     cause = _cause(exc)
@@ -419,6 +426,9 @@ def _never_sent(exc):
 
 def _error_from_exception(exc, method, path, timeout, repeatable):
     """GcoreError for a request that got no answer; a write that may have reached the API says so."""
+    if isinstance(exc, _UNBUILDABLE):
+        return GcoreError("the request could not be built, so nothing was sent: %s" % _first_line(exc),
+                          method=method, path=path, permanent=True)
     cause = _cause(exc)
     if not repeatable and not _never_sent(exc):
         what = ("no answer within %ss" % timeout if isinstance(exc, requests.exceptions.Timeout)

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import math
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -93,6 +94,18 @@ def all_values(value):
     return []
 
 
+def non_finite(value, where):
+    """Where in a body a NaN or infinity sits (JSON cannot carry them), or None."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return where
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = non_finite(item, "%s[%r]" % (where, key))
+        if found:
+            return found
+    return None
+
+
 def answer_task_ids(answer):
     """The task IDs a write call's answer names (C({"tasks": [...]})), validated; [] when none."""
     if not isinstance(answer, dict) or not isinstance(answer.get("tasks"), list) or not answer["tasks"]:
@@ -160,6 +173,10 @@ class RequestModule(GcoreModule):
             bodies = [None]
         if method == "GET" and any(body is not None for body in bodies):
             self.fail("a GET sends no body: remove body/bodies or choose another method")
+        for index, body in enumerate(bodies):
+            where = non_finite(body, "body" if self.params["bodies"] is None else "bodies[%d]" % index)
+            if where:
+                self.fail("%s is NaN or infinite, which JSON cannot carry" % where)
         check_wait_options(self)
         calls = [_Call(index, body) for index, body in enumerate(bodies)]
         write = method not in SAFE_METHODS

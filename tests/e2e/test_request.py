@@ -268,6 +268,8 @@ def test_an_unsafe_path_is_refused_before_any_request(sandbox, collections_path,
     pytest.param(dict(method="POST", path="/cloud/v1/tasks", body={"a": 1}, wait_timeout=0), ("wait_timeout",),
                  id="wait-timeout-zero"),
     pytest.param(dict(method="TRACE", path="/cloud/v1/tasks"), ("method",), id="unknown-method"),
+    pytest.param(dict(method="POST", path="/cloud/v1/tasks", bodies=[{"a": 1}, {"b": [{"c": float("inf")}]}]),
+                 ("bodies[1]['b'][0]['c'] is NaN or infinite",), id="infinite-in-body"),
 ])
 def test_bad_input_is_refused_before_any_request(sandbox, collections_path, args, words):
     run = request(sandbox, collections_path, **args)

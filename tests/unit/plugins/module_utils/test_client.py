@@ -400,3 +400,9 @@ def test_a_write_answered_200_with_a_non_json_page_may_have_been_processed(serve
     with pytest.raises(GcoreError) as err:
         client_for(server).call("POST", VOLUMES, json_body={})
     assert len(server.seen) == 1 and err.value.maybe_processed and "may have been processed" in str(err.value)
+
+
+def test_a_write_whose_body_cannot_be_encoded_is_refused_without_sending_anything(server):
+    with pytest.raises(GcoreError) as err:
+        client_for(server).call("POST", VOLUMES, json_body={"size": float("nan")})
+    assert server.seen == [] and "nothing was sent" in str(err.value) and not err.value.maybe_processed
