@@ -12,6 +12,7 @@ volume task for --duration seconds. Figures: wall time of the whole command, HTT
 POSTs counted by the sandbox, peak RSS of the largest process.
 
 Usage: python tests/bench/bench_request.py [--count 100] [--contenders r,u,s] [--markdown FILE]
+       python tests/bench/bench_request.py --send-phase   (the sending alone: one at a time vs 8 at a time)
 """
 
 import argparse
@@ -19,6 +20,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -135,6 +137,26 @@ def bench(sandbox, contenders, count, interval, env, workdir, python):
     return rows
 
 
+def bench_send_phase(sandbox, count):
+    """The sending alone, in one process: the client's calls one at a time against POOL_MAXSIZE at a time."""
+    from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
+    from ansible_collections.gcore.tasks.plugins.module_utils._client import (  # pylint: disable=import-outside-toplevel
+        POOL_MAXSIZE, GcoreClient)
+    bodies = [{"source": "new-volume", "name": "send-%03d" % index, "size": 1} for index in range(count)]
+    rows = []
+    for workers in (1, POOL_MAXSIZE):
+        client = GcoreClient(API_KEY, api_url=sandbox.url)
+        sandbox.reset_counters()
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(lambda body: client.call("POST", "/cloud/v1/volumes/1/76", json_body=body), bodies))
+        seconds = time.monotonic() - started
+        connections = len(set(entry["client"] for entry in sandbox.requests()))
+        rows.append((workers, seconds, sandbox.counters()["writes"], connections))
+        print("send %d POSTs, %d at a time: %.2fs on %d connection(s)" % (count, workers, seconds, connections))
+    return rows
+
+
 def sandbox_volume_ids(sandbox):
     """Every volume ID the sandbox created (from its create_volume tasks)."""
     return [vol_id for task in map(sandbox.task, sandbox.task_ids()) if task["task_type"] == "create_volume"
@@ -170,6 +192,8 @@ def main():
     parser.add_argument("--queue", type=float, default=0.3, help="seconds each volume task stays NEW")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds the API takes to answer")
     parser.add_argument("--markdown", help="write the result table to this file")
+    parser.add_argument("--send-phase", action="store_true",
+                        help="only time sending the POSTs in one process, one at a time against 8 at a time")
     options = parser.parse_args()
     contenders = [name.strip() for name in options.contenders.split(",") if name.strip()]
     python = sys.executable
@@ -181,6 +205,10 @@ def main():
         (workdir / "inventory.ini").write_text(
             "localhost ansible_connection=local ansible_python_interpreter=%s\n" % python)
         collections = collections_path(workdir)
+        if options.send_phase:
+            sys.path.insert(0, collections)
+            bench_send_phase(sandbox, options.count)
+            return
         env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
                    ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
                    PYTHONPATH=collections)
