@@ -184,8 +184,10 @@ class RequestModule(GcoreModule):
             return self.result(method, path, calls, changed=bool(calls))
         self.send(method, path, query, calls)
         failed = [call for call in calls if call.error is not None]
-        changed = write and any(call.status is not None and call.status < 300 or
-                                (call.error is not None and call.error.maybe_processed) for call in calls)
+        # Sent means changed, as for ansible.builtin.uri: a call the API answered (even with a refusal)
+        # or may have processed; only a call that never reached it changes nothing.
+        changed = write and any(call.status is not None or (call.error is not None and call.error.maybe_processed)
+                                for call in calls)
         result = self.result(method, path, calls, changed)
         failed_call = self.describe_failure(method, path, calls, failed[0]) if failed else None
         if self.params["wait"] and result["task_ids"]:

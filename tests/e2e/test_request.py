@@ -3,6 +3,7 @@
 """gcore_request end to end against the sandbox: calls, batches, check mode, failures, placeholders, paths."""
 
 import json
+import socket
 
 import pytest
 import requests
@@ -149,7 +150,8 @@ def test_a_single_rejected_call_fails_with_gcores_message_and_request_id(sandbox
                   body=volume("badrequest-x"))
     failure = assert_one_line_api_error(run, status=400, exception_class="BadRequest")
     assert failure["invalid_fields"] == {"name": "names starting with 'badrequest-' are refused"}
-    assert run.result["changed"] is False and run.result["task_ids"] == []
+    assert run.result["changed"] is True, "a write call was sent"
+    assert run.result["task_ids"] == []
     assert sandbox.counters()["writes"] == 1
 
 
@@ -190,6 +192,21 @@ def test_a_write_whose_connection_is_reset_is_sent_once(sandbox, collections_pat
                   body=volume("reset"), api_retries=3)
     assert run.failed and "may have been processed" in run.msg, run
     assert sandbox.counters()["routes"][CREATE_ROUTE] == 1
+
+
+def test_a_write_that_never_reached_the_api_is_not_changed_and_says_so(sandbox, collections_path):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now: the connection is refused before anything is sent
+    args = dict(base_args(sandbox, method="POST", path=VOLUMES, project_id=1, region_id=76, body=volume("nowhere"),
+                          api_retries=0, wait_timeout=5), api_url="http://127.0.0.1:%d" % port)
+    run = run_module(collections_path, "gcore_request", args)
+    assert run.failed and "\n" not in run.msg, run
+    assert "may have been processed" not in run.msg and "connection failed" in run.msg, run.msg
+    assert run.result["changed"] is False
+    assert run.result["failure"]["maybe_processed"] is False
+    assert sandbox.counters()["total"] == 0
 
 
 # ------------------------------------------------------------------------------ placeholders
