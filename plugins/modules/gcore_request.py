@@ -27,7 +27,7 @@ description:
     C(GET) is retried as by every other module.'
   - The wait is told the project, region and submission time of each task, so its first poll round
     needs no account-wide read.
-  - The result is C(changed) when a write call was sent: the API answered it (a refusal included) or
+  - The result is C(changed) when a write call was sent, that is when the API answered it (a refusal included) or
     may have processed it. A C(GET) never changes anything, nor does a call whose connection could
     not be made.
   - To wait for tasks that other tools started, use M(gcore.tasks.gcore_task_wait) with their IDs.
