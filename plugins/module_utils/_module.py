@@ -12,6 +12,7 @@ __metaclass__ = type
 import math
 import os
 import re
+import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
@@ -26,6 +27,8 @@ from ansible_collections.gcore.tasks.plugins.module_utils._client import (
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids, present_task
 
 
+# What odd data can raise in code that expects another shape: reported as one line, not a traceback.
+UNEXPECTED_ERRORS = (ArithmeticError, AttributeError, LookupError, RecursionError, TypeError, ValueError)
 _HEADER_SAFE_RE = re.compile(r"\A[\x21-\x7e]+\Z")
 
 
@@ -178,4 +181,7 @@ class GcoreModule(object):
             result = self.run()
         except GcoreError as exc:
             self.fail(str(exc), error=exc)
+        except UNEXPECTED_ERRORS as exc:  # one clear line, never a bare traceback
+            self.module.fail_json(msg="unexpected error: %s: %s" % (type(exc).__name__, " ".join(str(exc).split())),
+                                  exception=traceback.format_exc())
         self.module.exit_json(**result)

@@ -13,6 +13,7 @@ import datetime
 
 from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreError
 from ansible_collections.gcore.tasks.plugins.module_utils._module import (
+    UNEXPECTED_ERRORS,
     GcoreModule,
     project_region_argument_spec,
     task_ids_argument_spec,
@@ -178,7 +179,7 @@ def wait_for_tasks(module, task_ids, waiter=None, extra=None, failed_call=None):
     except GcoreError as exc:
         known = wait_result(module, task_ids, waiter, waiter.pending(task_ids))
         fail(str(exc), note=False, failure=exc.to_dict(), **dict(known, **extra))
-    except Exception as exc:  # pylint: disable=broad-except  # the created IDs must come back whatever broke
+    except UNEXPECTED_ERRORS as exc:  # the created IDs must come back whatever broke
         known = wait_result(module, task_ids, waiter, waiter.pending(task_ids))
         fail("the wait stopped on an unexpected error: %s: %s" % (type(exc).__name__, " ".join(str(exc).split())),
              note=False, **dict(known, **extra))

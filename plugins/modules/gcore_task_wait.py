@@ -16,8 +16,12 @@ description:
     returns the IDs the tasks created, both as a registered result and as host facts.'
   - Tasks run in parallel on Gcore's side and are waited on together. Each poll round reads all
     pending tasks of one project and region with one list request (a page holds up to 1000 tasks),
-    so the number of requests per round does not grow with the number of tasks; a single task is
-    read with its own C(GET /cloud/v1/tasks/{task_id}).
+    so the number of requests per round does not grow with the number of tasks; one or two tasks
+    are read with their own C(GET /cloud/v1/tasks/{task_id}). On a busy account, where thousands of
+    other tasks crowd that list, the project and region's active tasks are listed instead and each
+    task that ended is read once by ID, concurrently; at worst a wait costs about one read per task
+    plus one list per project and region per round. A failing or malformed list answer only makes
+    that round read its tasks by ID.
   - 'Poll interval policy: the first read is immediate (tasks that already ended cost one request),
     the next comes after about 1 s, then the interval doubles up to the interval Gcore''s
     async-operations guide gives for the quickest pending task type: 5 s for C(create_vm),
@@ -76,7 +80,7 @@ options:
   fail_on_error:
     description:
       - Whether a task that ends in C(ERROR) (or that the API no longer knows) fails the module.
-      - With V(false) the module succeeds and lists such tasks in RV(failed_tasks).
+      - With V(false) the module succeeds, lists such tasks in RV(failed_tasks) and warns naming them.
     type: bool
     default: true
 seealso:

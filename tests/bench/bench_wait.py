@@ -5,6 +5,8 @@ Scenarios (seeded, the same for every contender; tasks are created just before e
   W1     1 task of 3 s
   W100   100 tasks in one region, durations spread over 1-10 s
   W1000  1000 tasks, durations spread over 1-30 s
+  B100   a busy account: 100 tasks of 5-10 s, with 2,500 finished tasks of the same type, project and
+         region created just before them and 2,500 just after
 
 Contenders, all polling every --interval seconds:
   a         gcore.tasks.gcore_task_wait with all IDs in one call, in ansible-playbook
@@ -42,9 +44,10 @@ SCENARIOS = {
     "W1": dict(count=1, low=3.0, high=3.0),
     "W100": dict(count=100, low=1.0, high=10.0),
     "W1000": dict(count=1000, low=1.0, high=30.0),
+    "B100": dict(count=100, low=5.0, high=10.0, crowd=2500),
 }
 PLAYBOOK_CONTENDERS = {"W1": ("a", "a-module", "b", "c"), "W100": ("a", "a-module", "b", "c"),
-                       "W1000": ("a", "a-module", "c")}
+                       "W1000": ("a", "a-module", "c"), "B100": ("a", "a-module", "c")}
 
 WAIT_PLAYBOOK = """
 - hosts: localhost
@@ -125,10 +128,17 @@ def last_finish_epoch(sandbox, task_ids):
 
 
 def seed(sandbox, scenario, rng):
+    """Seed the scenario's waited tasks (and its crowd of finished neighbours); return the waited IDs."""
     spec = SCENARIOS[scenario]
     durations = [rng.uniform(spec["low"], spec["high"]) for _unused in range(spec["count"])]
-    return sandbox.add_tasks([{"task_type": "create_volume", "duration": d, "project_id": 1, "region_id": 76}
-                              for d in durations])
+    neighbour = {"task_type": "create_volume", "duration": 0, "project_id": 1, "region_id": 76}
+    if spec.get("crowd"):
+        sandbox.add_tasks([neighbour] * spec["crowd"])
+    task_ids = sandbox.add_tasks([dict(neighbour, duration=d) for d in durations])
+    if spec.get("crowd"):
+        sandbox.add_tasks([neighbour] * spec["crowd"])
+        sandbox.reset_counters()
+    return task_ids
 
 
 def contender_command(name, workdir, interval, ids_file, python):
@@ -237,7 +247,7 @@ def bench_task_cost(sandbox, env, workdir, python, tasks=20, repeats=3):
 def ratio_lines(rows):
     by_key = dict(((row["scenario"], row["contender"]), row) for row in rows)
     lines = []
-    for scenario in ("W1", "W100", "W1000"):
+    for scenario in ("W1", "W100", "W1000", "B100"):
         mine = by_key.get((scenario, "a"))
         if not mine:
             continue
@@ -269,7 +279,7 @@ def markdown(rows, cost, interval, command):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenarios", default="W1,W100,W1000")
+    parser.add_argument("--scenarios", default="W1,W100,W1000,B100")
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--seed", default="7")
     parser.add_argument("--no-cost", action="store_true", help="skip the ping/info cost comparison")

@@ -367,3 +367,15 @@ def test_without_requests_every_module_fails_naming_the_missing_library(main):
         result, failed = run_module(main, {"task_ids": [ID_A]})
     assert failed and "Failed to import the required Python library (requests)" in result["msg"]
     assert "No module named 'requests'" in result["exception"]
+
+
+def test_an_unexpected_error_in_any_module_is_one_clear_line():
+    client = FakeClient([task(ID_A)])
+
+    def broken(task_id):
+        raise TypeError("unhashable type: 'list'\nsecond line")
+
+    client.get_task = broken
+    result, failed = run_module(gcore_task_info.main, {"task_ids": [ID_A]}, client)
+    assert failed and result["msg"] == "unexpected error: TypeError: unhashable type: 'list' second line"
+    assert "Traceback" in result["exception"]
