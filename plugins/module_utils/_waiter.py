@@ -211,7 +211,12 @@ class TaskWaiter(object):
         for key, members in hinted.items():
             if len(members) >= BATCH_MIN and self._lists_usable(key):
                 listed.add(key)
-                unplaced.extend(self._scan_active(key, members))
+                rest = self._scan_active(key, members)
+                submitted = [self.hints[task_id]["submitted_at"] for task_id in rest]
+                if len(rest) >= _NEAR_MIN and all(submitted) and not self.lists_off:
+                    # Ended already: look around their submission time (the span covers clock skew).
+                    rest = self._scan_window(key, rest, (min(submitted) - _NEAR_SPAN, max(submitted) + _NEAR_SPAN))
+                unplaced.extend(rest)
             else:
                 unplaced.extend(members)
         by_id.extend(self._discover(unplaced, listed) if len(unplaced) >= _NEAR_MIN else unplaced)

@@ -469,3 +469,13 @@ def test_a_window_full_of_the_waits_own_finished_tasks_is_not_crowded(api):
     assert waiter.wait(task_ids, timeout=600, interval=1) == []
     assert not waiter.window_crowded and not waiter.active_crowded
     assert len(api.requests) <= waiter.rounds + 2
+
+
+def test_seeded_tasks_that_ended_before_the_first_round_are_found_around_their_submission_time(api):
+    task_ids = [api.add(0.5, project_id=3, region_id=7, created=0.0) for _unused in range(20)]
+    api.now = 30
+    waiter = waiter_for(api)
+    for task_id in task_ids:
+        waiter.seed(task_id, project_id=3, region_id=7, submitted_at=EPOCH + datetime.timedelta(seconds=2))
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert api.requests == [("GET", "/cloud/v1/tasks/3/7/active"), ("GET", "/cloud/v1/tasks")]
