@@ -271,10 +271,13 @@ class TaskWaiter(object):
                 break  # the rest ended already, or sit elsewhere: cheaper read one by one
             listed.add(key)
             misses = 0
+            before = len(remaining)
             remaining = self._scan_active(key, remaining)
             moment = _moment(self.tasks[first])
             if len(remaining) >= _NEAR_MIN and moment is not None and not self.lists_off:
                 remaining = self._scan_window(key, remaining, (moment - _NEAR_SPAN, moment + _NEAR_SPAN))
+            if len(remaining) == before:
+                break  # the lists found none of the others: each sits elsewhere, read them at once by ID
         return remaining
 
     def _read_many(self, task_ids):

@@ -115,7 +115,7 @@ tasks:
       acknowledged_at: "2026-05-23T05:08:02"
       acknowledged_by: 123
 failure:
-  description: The API error that stopped the module (status, method, path, url (the full URL called, without credentials), exception_class, message, request_id).
+  description: The API error that stopped the module (status, method, path, url called without credentials, exception_class, message, request_id).
   returned: on an API error
   type: dict
 """

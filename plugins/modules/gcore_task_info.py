@@ -160,7 +160,7 @@ tasks:
         volumes:
           - 726ecfcc-7fd0-4e30-a86e-7892524aa483
 failure:
-  description: The API error that stopped the module (status, method, path, url (the full URL called, without credentials), exception_class, message, request_id).
+  description: The API error that stopped the module (status, method, path, url called without credentials, exception_class, message, request_id).
   returned: on an API error
   type: dict
 """

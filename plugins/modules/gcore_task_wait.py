@@ -219,7 +219,7 @@ elapsed:
   type: float
   sample: 7.412
 failure:
-  description: The API error that stopped the module (status, method, path, url (the full URL called, without credentials), exception_class, message, request_id).
+  description: The API error that stopped the module (status, method, path, url called without credentials, exception_class, message, request_id).
   returned: on an API error
   type: dict
 ansible_facts:

@@ -199,3 +199,22 @@ def test_non_finite_float_options_are_refused_before_any_request(sandbox, collec
     assert run.failed and run.msg.startswith("%s must be a finite number" % option), run
     assert sandbox.counters()["total"] == 0
     assert json.dumps(run.result)
+
+
+def test_the_reads_by_id_of_a_round_go_out_together_over_a_few_keep_alive_connections(sandbox, collections_path):
+    task_ids = sandbox.add_tasks([{"duration": 0, "project_id": 1, "region_id": region} for region in range(20)])
+    sandbox.configure(latency=0.15)
+    sandbox.reset_counters()
+    run = run_module(collections_path, "gcore_task_wait", base_args(sandbox, task_ids=task_ids, wait_timeout=30))
+    assert not run.failed, run
+    reads = [entry for entry in sandbox.requests() if entry["route"] == GET_ONE]
+    assert len(reads) == 20 and len(sandbox.requests()) <= 22
+    arrived = sorted(entry["time"] for entry in reads[1:])
+    span = (_moment(arrived[-1]) - _moment(arrived[0])).total_seconds()
+    assert span < 19 * 0.15 / 2, "one after another would take 2.85 s, took %.2f s" % span
+    assert len({entry["client"] for entry in sandbox.requests()}) <= 9, "at most 8 pooled connections, reused"
+
+
+def _moment(text):
+    import datetime
+    return datetime.datetime.fromisoformat(text)

@@ -479,3 +479,12 @@ def test_seeded_tasks_that_ended_before_the_first_round_are_found_around_their_s
         waiter.seed(task_id, project_id=3, region_id=7, submitted_at=EPOCH + datetime.timedelta(seconds=2))
     assert waiter.wait(task_ids, timeout=60, interval=1) == []
     assert api.requests == [("GET", "/cloud/v1/tasks/3/7/active"), ("GET", "/cloud/v1/tasks")]
+
+
+def test_tasks_scattered_over_many_regions_are_read_at_once_after_one_fruitless_list(api):
+    task_ids = [api.add(0, project_id=1, region_id=n) for n in range(20)]
+    api.now = 5
+    waiter = waiter_for(api)
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    lists = [path for _unused, path in api.requests if path == "/cloud/v1/tasks" or path.endswith("/active")]
+    assert len(lists) <= 2 and len(api.requests) <= len(task_ids) + 2
