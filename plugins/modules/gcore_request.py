@@ -316,8 +316,8 @@ elapsed:
   type: float
 failure:
   description:
-    - The API error that stopped the module (status, method, path, exception_class, message,
-      request_id, details); for a failed call also its C(index), C(maybe_processed) and, when Gcore
+    - The API error that stopped the module (status, method, path, url called without credentials,
+      exception_class, message, request_id, details); for a failed call also its C(index), C(maybe_processed) and, when Gcore
       named them, C(invalid_fields).
   returned: on an API error
   type: dict
