@@ -40,6 +40,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 # The project and region of a Cloud path: the first two integer segments after /cloud/vN/.
 _SCOPE_RE = re.compile(r"\A/cloud/v\d+/(?:[^/]+/)*?(\d+)/(\d+)(?:/|\Z)")
 _LISTED_FIELDS = 5
+_REASON_CHARS = 100
 
 
 def path_problem(path):
@@ -111,6 +112,14 @@ def answer_task_ids(answer):
     if not isinstance(answer, dict) or not isinstance(answer.get("tasks"), list) or not answer["tasks"]:
         return []
     return normalize_task_ids(answer["tasks"])
+
+
+def _short(reason):
+    """A field's reason from invalid_fields as a short single line ('' when there is none)."""
+    if isinstance(reason, list):
+        reason = "; ".join(str(item) for item in reason)
+    text = " ".join(str(reason or "").split())
+    return text if len(text) <= _REASON_CHARS else text[:_REASON_CHARS] + "..."
 
 
 class _Call(object):
@@ -284,7 +293,9 @@ class RequestModule(GcoreModule):
         if isinstance(invalid, dict) and invalid:
             names = sorted(str(name) for name in invalid)
             more = " and %d more" % (len(names) - _LISTED_FIELDS) if len(names) > _LISTED_FIELDS else ""
-            message += "; invalid fields: %s%s" % (", ".join(names[:_LISTED_FIELDS]), more)
+            shown = ["%s (%s)" % (name, _short(invalid.get(name))) if _short(invalid.get(name)) else name
+                     for name in names[:_LISTED_FIELDS]]
+            message += "; invalid fields: %s%s" % (", ".join(shown), more)
         if len(calls) > 1:
             accepted = sum(1 for other in calls if other.error is None and other.sent)
             others = sum(1 for other in calls if other.error is not None) - 1

@@ -141,7 +141,7 @@ def test_a_rejected_call_stops_the_batch_and_the_accepted_calls_ids_come_back_wa
     failure = assert_one_line_api_error(run, status=422, exception_class="ValidationError",
                                         contains=("bodies[0]", "call 1 of 30", "POST /cloud/v1/volumes/1/76"))
     assert failure["index"] == 0 and "name" in failure["invalid_fields"]
-    assert "not sent" in run.msg and "invalid fields: name" in run.msg
+    assert "not sent" in run.msg and "invalid fields: name (Sandbox switch: names starting with 'reject-' are refused)" in run.msg
     assert run.result["changed"] is True
 
 
