@@ -104,6 +104,9 @@ options:
       - The lines show live in C(ansible-playbook) output and as C(verbose) job events in
         ansible-runner and AWX, which keeps a long wait from looking hung (or being cut off by an
         idle-output limit).
+      - Lines come at poll rounds, so they are never closer together than the poll interval (up to
+        30 s for a Kubernetes cluster, see M(gcore.tasks.gcore_task_wait)); with O(wait_sleep)
+        longer than this interval, they come every O(wait_sleep) seconds.
       - A line holds only counts, task types, states and ages; never task IDs, task data or the key.
       - V(0) turns the lines off.
       - 'Lines are shown when the module runs on the controller (a C(local) connection, for example

@@ -25,6 +25,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     merge_created_resources,
     normalize_timestamp,
     task_summary,
+    without_empty_resources,
 )
 from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter, api_url_hint
 
@@ -32,6 +33,14 @@ _MASK_OPTION = dict(mask_task_data=dict(type="bool", default=True))
 _LISTED_IN_MESSAGE = 10
 # The message stays one readable line; failed_tasks keeps each error text whole.
 _ERROR_IN_MESSAGE = 300
+# gcore_task_info and gcore_task_ack return tasks whole but for the empty created_resources lists.
+_FULL_TASKS_OPTION = dict(full_tasks=dict(type="bool", default=False))
+
+
+def _shown(module, tasks):
+    """module.present(tasks), without the empty created_resources lists unless full_tasks is true."""
+    tasks = module.present(tasks)
+    return tasks if module.params["full_tasks"] else [without_empty_resources(task) for task in tasks]
 
 
 def _describe(summaries, with_error):
@@ -75,7 +84,7 @@ class TaskInfoModule(GcoreModule):
         order_by=dict(type="str", choices=["asc", "desc"]),
         limit=dict(type="int"),
         active=dict(type="bool", default=False),
-        **dict(project_region_argument_spec(elements="int"), **_MASK_OPTION)
+        **dict(project_region_argument_spec(elements="int"), **dict(_MASK_OPTION, **_FULL_TASKS_OPTION))
     )
     module_kwargs = dict(
         mutually_exclusive=[
@@ -100,7 +109,7 @@ class TaskInfoModule(GcoreModule):
         else:
             filters = self.filters()
             tasks = self.client.list_tasks(filters, limit=params["limit"])
-        return dict(changed=False, tasks=self.present(tasks))
+        return dict(changed=False, tasks=_shown(self, tasks))
 
     def single(self, name):
         """The one project_id or region_id that the active endpoint takes."""
@@ -266,7 +275,7 @@ class TaskAckModule(GcoreModule):
         task_ids_argument_spec(),
         acknowledge_all=dict(type="bool", default=False),
         all_projects=dict(type="bool", default=False),
-        **dict(project_region_argument_spec(elements="int"), **_MASK_OPTION)
+        **dict(project_region_argument_spec(elements="int"), **dict(_MASK_OPTION, **_FULL_TASKS_OPTION))
     )
 
     def run(self):
@@ -283,7 +292,7 @@ class TaskAckModule(GcoreModule):
         todo = [task for task in read_tasks(self, task_ids) if not task.get("acknowledged_at")]
         if not self.module.check_mode:
             todo = [self.client.acknowledge_task(task["id"]) for task in todo]
-        return dict(changed=bool(todo), tasks=self.present(todo))
+        return dict(changed=bool(todo), tasks=_shown(self, todo))
 
     def acknowledge_all(self):
         """POST acknowledge_all once per project/region pair of the scope that holds unacknowledged tasks."""
@@ -300,7 +309,7 @@ class TaskAckModule(GcoreModule):
         if todo and not self.module.check_mode:
             for project_id, region_id in acknowledge_all_pairs(todo, project_ids, region_ids):
                 self.client.acknowledge_all(project_id=project_id, region_id=region_id)
-        return dict(changed=bool(todo), tasks=self.present(todo))
+        return dict(changed=bool(todo), tasks=_shown(self, todo))
 
 
 def acknowledge_all_pairs(tasks, project_ids, region_ids):

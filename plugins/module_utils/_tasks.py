@@ -180,17 +180,24 @@ def present_task(task, mask_data=True):
 COMPACT_TASK_KEYS = ("id", "task_type", "state", "project_id", "region_id", "error", "data", "created_resources")
 
 
+def without_empty_resources(task):
+    """The task with only the non-empty lists of created_resources (the API sends one list per
+    resource type, nearly all empty); every other key as it is."""
+    if not isinstance(task, dict) or not isinstance(task.get("created_resources"), dict):
+        return task
+    shown = dict(task)
+    shown["created_resources"] = dict((kind, ids) for kind, ids in task["created_resources"].items()
+                                      if not (isinstance(ids, list) and not ids))
+    return shown
+
+
 def compact_task(task):
     """The task as a wait returns it by default: the COMPACT_TASK_KEYS that hold a value, and only the
-    non-empty lists of created_resources (the API sends one list per resource type, nearly all empty)."""
+    non-empty lists of created_resources."""
     if not isinstance(task, dict):
         return task
-    compact = dict((key, task[key]) for key in COMPACT_TASK_KEYS if task.get(key) is not None)
-    resources = task.get("created_resources")
-    if isinstance(resources, dict):
-        compact["created_resources"] = dict((kind, ids) for kind, ids in resources.items()
-                                            if not (isinstance(ids, list) and not ids))
-    return compact
+    task = without_empty_resources(task)
+    return dict((key, task[key]) for key in COMPACT_TASK_KEYS if task.get(key) is not None)
 
 
 def task_summary(task_id, task):

@@ -72,6 +72,16 @@ options:
         IDs separated by commas).
     type: list
     elements: int
+  full_tasks:
+    description:
+      - Whether RV(tasks) holds each task object whole, as the API sent it (C(data) masked as
+        O(mask_task_data) says).
+      - With V(false), each task keeps every key but C(created_resources) keeps only its non-empty
+        lists (the API sends one list per resource type, 36 of them, nearly all empty). Read a
+        resource type that may be missing with a default, for example
+        C(task.created_resources.volumes | default([])).
+    type: bool
+    default: false
 seealso:
   - module: gcore.tasks.gcore_task_wait
   - module: gcore.tasks.gcore_task_info
@@ -103,8 +113,10 @@ EXAMPLES = r"""
 RETURN = r"""
 tasks:
   description:
-    - The tasks this call acknowledged (in check mode, would acknowledge), as the API returned them.
-    - With O(acknowledge_all=true), the tasks that were unacknowledged before the call.
+    - The tasks this call acknowledged (in check mode, would acknowledge), as the API returned them;
+      C(created_resources) holds only its non-empty lists unless O(full_tasks=true).
+    - With O(acknowledge_all=true), the tasks as they were read before the call, so their
+      C(acknowledged_at) is still empty.
   returned: always
   type: list
   elements: dict

@@ -98,6 +98,16 @@ options:
         C(GET /cloud/v1/tasks/{project_id}/{region_id}/active). O(task_type) and O(limit) apply.
     type: bool
     default: false
+  full_tasks:
+    description:
+      - Whether RV(tasks) holds each task object whole, as the API sent it (C(data) masked as
+        O(mask_task_data) says).
+      - With V(false), each task keeps every key but C(created_resources) keeps only its non-empty
+        lists (the API sends one list per resource type, 36 of them, nearly all empty). Read a
+        resource type that may be missing with a default, for example
+        C(task.created_resources.volumes | default([])).
+    type: bool
+    default: false
 seealso:
   - module: gcore.tasks.gcore_task_wait
   - module: gcore.tasks.gcore_task_ack
@@ -141,7 +151,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 tasks:
-  description: The tasks, as the API returns them (with sensitive values of C(data) masked unless O(mask_task_data=false)).
+  description:
+    - The tasks, as the API returns them, with sensitive values of C(data) masked unless O(mask_task_data=false).
+    - C(created_resources) holds only its non-empty lists unless O(full_tasks=true).
   returned: always
   type: list
   elements: dict

@@ -262,6 +262,26 @@ def test_info_masks_sensitive_task_data_unless_asked_not_to():
     assert result["tasks"][0]["data"]["password"] == "hunter2"
 
 
+@pytest.mark.parametrize("main, args", [
+    (gcore_task_info.main, {"task_ids": [ID_A, ID_B]}),
+    (gcore_task_info.main, {"project_id": [1]}),
+    (gcore_task_ack.main, {"task_ids": [ID_A, ID_B]}),
+    (gcore_task_ack.main, {"acknowledge_all": True, "project_id": [1]}),
+])
+def test_info_and_ack_return_tasks_without_empty_created_resources_lists_unless_full_tasks_is_asked_for(main, args):
+    client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, data={"name": "vm", "password": "hunter2"})])
+    result, failed = run_module(main, args, client)
+    assert not failed and [item["id"] for item in result["tasks"]] == [ID_A, ID_B]
+    assert [item["created_resources"] for item in result["tasks"]] == [{"volumes": ["v1"]}, {}]
+    assert result["tasks"][1]["data"] == {"name": "vm", "password": "********"}
+    assert set(result["tasks"][0]) >= set(client.tasks[ID_A]), "only the empty lists go; every key stays"
+    result, failed = run_module(main, dict(args, full_tasks=True), client)
+    assert not failed
+    assert [item["created_resources"] for item in result["tasks"]] == [{"volumes": ["v1"], "instances": []},
+                                                                       {"volumes": [], "instances": []}]
+    assert result["tasks"][1]["data"] == {"name": "vm", "password": "********"}
+
+
 def test_ack_in_check_mode_reports_a_change_and_sends_nothing():
     client = FakeClient([task(ID_A), task(ID_B, acknowledged_at="2026-05-23T05:10:00")])
     result, failed = run_module(gcore_task_ack.main, {"task_ids": [ID_A, ID_B], "_ansible_check_mode": True}, client)
