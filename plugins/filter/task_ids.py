@@ -14,8 +14,10 @@ description:
     out of whatever holds such answers, so tasks started by other tools can be waited for with
     M(gcore.tasks.gcore_task_wait) or acknowledged with M(gcore.tasks.gcore_task_ack).'
   - 'It understands: a raw answer C({"tasks": [...]}); a registered M(ansible.builtin.uri) result (its
-    C(json)); the C(results) of a looped task, such as a C(uri) loop (skipped or failed items hold no
-    IDs and add none); a M(gcore.tasks.gcore_request) result (C(task_ids), C(results[].task_ids),
+    C(json)); the C(results) of a looped task, such as a C(uri) loop (a skipped item, or one the API
+    refused, holds no IDs and adds none; an item that failed only on its own status check, such as
+    C(status_code), adds the IDs its answer names, since those tasks run all the same); a
+    M(gcore.tasks.gcore_request) result (C(task_ids), C(results[].task_ids),
     C(json.tasks)); a result whose C(tasks) are task objects (their C(id)); a list of task ID strings;
     and a list of any of these.'
   - The IDs come back as strings in the order first seen, each once. Values that are not strings are

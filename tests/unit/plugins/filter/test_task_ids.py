@@ -40,6 +40,13 @@ def test_a_uri_loop_gives_every_items_ids_in_order_and_skipped_or_failed_items_a
     assert task_ids(registered) == [ID_A, ID_B, ID_C]
 
 
+def test_a_loop_item_that_failed_only_on_its_status_check_still_gives_the_tasks_it_started():
+    # uri with status_code: 201 against an API that answers 200: the item fails, the task runs all the same.
+    registered = {"results": [dict(uri_result(ID_A), failed=True, status=200, item="data-1",
+                                   msg="Status code was 200 and not [201]: OK (unknown bytes)")]}
+    assert task_ids(registered) == [ID_A]
+
+
 def test_a_gcore_request_result_gives_each_id_once():
     registered = {"changed": True, "task_ids": [ID_A, ID_B, ID_C],
                   "results": [{"status": 201, "json": {"tasks": [ID_A]}, "task_ids": [ID_A]},
