@@ -158,8 +158,17 @@ def build_retry(retries):
     return retry
 
 
+# A page's head (its title repeats its heading), scripts and styles are not what it says.
+_HTML_NOISE_RE = re.compile(r"<(head|script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def _snippet(text):
-    text = re.sub(r"<[^>]*>", " ", text or "")
+    """The start of an answer's text, HTML tags and noise removed, on one line."""
+    text = text or ""
+    shown = _HTML_NOISE_RE.sub(" ", text)
+    if shown.strip() and re.sub(r"<[^>]*>", "", shown).strip():
+        text = shown
+    text = re.sub(r"<[^>]*>", " ", text)
     text = " ".join(text.split())
     return text[:_BODY_SNIPPET] + ("..." if len(text) > _BODY_SNIPPET else "")
 

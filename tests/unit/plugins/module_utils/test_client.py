@@ -125,6 +125,20 @@ def test_retries_are_bounded_and_the_last_error_is_raised(server):
     assert "text/html" not in err.value.message or "Content-Type" in err.value.message
 
 
+@pytest.mark.parametrize("page, shown", [
+    ("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center>"
+     "<hr><center>nginx</center></body></html>", ": 502 Bad Gateway nginx"),
+    ("<html><head><title>Down</title><style>h1 {color: red}</style><script>var x = 1;</script></head>"
+     "<body><h1>Maintenance</h1></body></html>", ": Maintenance"),
+    ("<html><head><title>Only a title</title></head></html>", ": Only a title"),
+])
+def test_an_html_error_page_is_shown_by_its_text_once_without_title_scripts_or_styles(server, page, shown):
+    server.script = [(400, {"Content-Type": "text/html"}, page)]
+    with pytest.raises(GcoreError) as err:
+        client_for(server, retries=0).get_task(TASK_ID)
+    assert err.value.message.endswith("(Content-Type text/html)" + shown)
+
+
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
 def test_client_errors_are_not_retried(server, status):
     server.script = [(status, {}, {"exception_class": "Nope", "message": "no", "request_id": "r-1"})]
