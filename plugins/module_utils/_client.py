@@ -111,7 +111,25 @@ class _CappedRetry(Retry):
     While this thread sends a write call (see GcoreClient.call), it retries only where the API
     surely did not act: a connection that could not be made (urllib3 counts those as connect
     errors, whatever the method) and HTTP 429. A 5xx, a reset or a read timeout is not retried.
+
+    C(limit), when set, is a callable giving the time.monotonic() moment that no sleep between
+    attempts may pass (or None): a wait's deadline bounds Retry-After and backoff alike.
     """
+
+    limit = None
+
+    def new(self, **kw):
+        retry = super(_CappedRetry, self).new(**kw)
+        retry.limit = self.limit
+        return retry
+
+    def room(self, seconds):
+        """C(seconds), cut to the time left before C(limit)."""
+        moment = self.limit() if self.limit is not None else None
+        return seconds if moment is None else max(0.0, min(seconds, moment - time.monotonic()))
+
+    def get_backoff_time(self):
+        return self.room(super(_CappedRetry, self).get_backoff_time())
 
     def _is_method_retryable(self, method):
         # urllib3 asks this before retrying a read error (reset, read timeout) or a status.
@@ -129,13 +147,14 @@ class _CappedRetry(Retry):
             seconds = super(_CappedRetry, self).parse_retry_after(retry_after)
         except Exception:  # an unparseable header falls back to exponential backoff
             return 0
-        return max(0.0, min(seconds, RETRY_AFTER_MAX))
+        return self.room(max(0.0, min(seconds, RETRY_AFTER_MAX)))
 
 
-def build_retry(retries):
+def build_retry(retries, limit=None):
     """The retry policy: RETRY_STATUSES and connection/read errors, exponential backoff with jitter.
 
-    Writes sent by GcoreClient.call() are narrowed to connection errors and 429 (see _CappedRetry).
+    Writes sent by GcoreClient.call() are narrowed to connection errors and 429 (see _CappedRetry);
+    C(limit) bounds the sleeps between attempts (see _CappedRetry).
     """
     kwargs = dict(
         total=retries,
@@ -155,6 +174,7 @@ def build_retry(retries):
     except TypeError:  # urllib3 1.26 has neither backoff_max nor backoff_jitter as arguments
         retry = _CappedRetry(**kwargs)
         retry.DEFAULT_BACKOFF_MAX = BACKOFF_MAX
+    retry.limit = limit
     return retry
 
 
@@ -234,7 +254,10 @@ class GcoreClient(object):
         # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
         self.verify = (ca_path or True) if validate_certs else False
         self.retries = retries
-        adapter = HTTPAdapter(max_retries=build_retry(retries), pool_maxsize=pool_maxsize)
+        # A time.monotonic() moment no retry sleep may pass (a wait sets its deadline here), or None.
+        self.not_after = None
+        adapter = HTTPAdapter(max_retries=build_retry(retries, limit=lambda: self.not_after),
+                              pool_maxsize=pool_maxsize)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         user_agent = "gcore.tasks/%s (Ansible collection; python %s; requests %s)" % (
@@ -295,7 +318,10 @@ class GcoreClient(object):
                 if attempt >= self.retries:
                     raise GcoreError("the answer was cut off: %s" % _first_line(_cause(exc)), method=method, path=path)
                 attempt += 1
-                time.sleep(min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1)))
+                pause = min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1))
+                if self.not_after is not None:
+                    pause = max(0.0, min(pause, self.not_after - time.monotonic()))
+                time.sleep(pause)
             except requests.exceptions.RequestException as exc:
                 raise _error_from_exception(exc, method, path, self.timeout, repeatable)
             finally:

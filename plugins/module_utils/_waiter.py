@@ -137,6 +137,9 @@ class TaskWaiter(object):
         start = self.clock()
         deadline = start + timeout
         pending = list(task_ids)
+        # The client's retries (Retry-After, backoff) must not sleep past the wait's deadline.
+        bound = getattr(self.client, "not_after", None)
+        self.client.not_after = time.monotonic() + timeout
         try:
             while True:
                 try:
@@ -161,6 +164,7 @@ class TaskWaiter(object):
                 types = [(self.tasks.get(task_id) or {}).get("task_type") for task_id in pending]
                 self.sleep(max(0.0, min(poll_delay(self.rounds, types, interval), deadline - now)))
         finally:
+            self.client.not_after = bound
             self.elapsed = self.clock() - start
 
     def unknown_api_error(self, task_ids):

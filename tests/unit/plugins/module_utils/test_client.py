@@ -170,6 +170,19 @@ def test_an_absurd_retry_after_is_capped(server, monkeypatch):
     assert time.monotonic() - started < 5
 
 
+def test_a_wait_deadline_cuts_retry_after_and_backoff(server):
+    """A wait of 1 s does not sleep a 60 s Retry-After (nor backoff) before its deadline passes."""
+    from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter
+    throttled = (429, {"Retry-After": "86400"}, {"exception_class": "Throttled", "message": "slow down"})
+    server.script = [throttled] * 20
+    waiter = TaskWaiter(client_for(server, retries=3))
+    started = time.monotonic()
+    pending = waiter.wait([TASK_ID], timeout=1.0, interval=0.2)
+    assert time.monotonic() - started < 4
+    assert pending == [TASK_ID] and waiter.last_error.status == 429
+    assert waiter.client.not_after is None  # outside a wait, Retry-After is honoured again
+
+
 def test_gcore_error_bodies_are_parsed_into_one_line(server):
     body = {"exception_class": "TaskNotFound", "message": "Task\nnot found", "request_id": "body-id"}
     server.script = [(404, {"X-Request-ID": "hdr-id"}, body)]
