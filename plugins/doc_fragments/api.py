@@ -14,10 +14,10 @@ options:
   api_key:
     description:
       - 'Gcore API key (permanent API token), sent as C(Authorization: APIKey <key>).'
-      - If not set, the value of the E(GCORE_API_KEY) environment variable is used.
+      - If not set, the value of the E(GCORE_API_KEY) environment variable is used. One of the two is
+        required; with neither, the module fails before any request, saying so.
       - The key is never logged, printed or returned.
     type: str
-    required: true
   api_url:
     description:
       - Base URL of the Gcore API, with its C(http://) or C(https://) scheme.

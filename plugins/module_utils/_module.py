@@ -35,7 +35,7 @@ _HEADER_SAFE_RE = re.compile(r"\A[\x21-\x7e]+\Z")
 def api_argument_spec():
     """The connection options of every module (documented in the gcore.tasks.api doc fragment)."""
     return dict(
-        api_key=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["GCORE_API_KEY"])),
+        api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["GCORE_API_KEY"])),
         api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["GCORE_BASE_URL"])),
         api_timeout=dict(type="float", default=30.0),
         api_retries=dict(type="int", default=3),
@@ -119,6 +119,9 @@ class GcoreModule(object):
         api_url = self.params["api_url"] or ""
         if not api_url.lower().startswith(("https://", "http://")) or len(api_url.split("://", 1)[1]) == 0:
             self.fail("api_url must be an http:// or https:// URL such as %s, got %r" % (DEFAULT_API_URL, api_url))
+        if self.params["api_key"] is None:  # one line that says where a key comes from
+            self.fail("api_key is missing: set the api_key option (for every gcore.tasks module of a play with "
+                      "module_defaults for group/gcore.tasks.all) or the GCORE_API_KEY environment variable")
         key = self.params["api_key"].strip()
         if not key:
             self.fail("api_key is empty: give the Gcore API key or set GCORE_API_KEY")

@@ -12,7 +12,7 @@ from unittest import mock
 
 from ansible_collections.gcore.tasks.plugins.module_utils._client import DEFAULT_API_URL
 from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskInfoModule
-from ansible_collections.gcore.tasks.plugins.modules import gcore_task_info
+from ansible_collections.gcore.tasks.plugins.modules import gcore_request, gcore_task_ack, gcore_task_info, gcore_task_wait
 from ansible_collections.gcore.tasks.tests.unit.plugins.modules.module_runner import _module_args, run_module
 
 
@@ -43,3 +43,14 @@ def test_an_empty_gcore_base_url_is_refused_not_replaced_by_the_default():
         result, failed = run_module(gcore_task_info.main, {"task_ids": ["26986bc0-748a-4448-b836-0a2aa465eb06"]},
                                     connection={"api_key": "unit-key"})
     assert failed and "api_url must be an http" in result["msg"]
+
+
+def test_a_missing_api_key_fails_saying_where_a_key_comes_from_before_any_client_exists():
+    env = dict((key, value) for key, value in os.environ.items() if not key.startswith("GCORE_"))
+    task_id = "26986bc0-748a-4448-b836-0a2aa465eb06"
+    for main, args in ((gcore_task_info.main, {"task_ids": [task_id]}), (gcore_task_wait.main, {"task_ids": [task_id]}),
+                       (gcore_task_ack.main, {"task_ids": [task_id]}), (gcore_request.main, {"path": "/cloud/v1/volumes"})):
+        with mock.patch.dict(os.environ, env, clear=True):
+            result, failed = run_module(main, args, connection={})
+        assert failed and result["msg"].startswith("api_key is missing: set the api_key option"), result["msg"]
+        assert "GCORE_API_KEY" in result["msg"] and "module_defaults" in result["msg"]
