@@ -312,11 +312,14 @@ class GcoreClient(object):
                                  permanent=True)
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
                 # The body broke after the headers: outside urllib3's Retry, so retried here (reads only).
+                what = "the answer was cut off"
+                if isinstance(exc, requests.exceptions.ContentDecodingError):
+                    what = "the answer does not decode as its Content-Encoding header says"
                 if not repeatable:
-                    raise GcoreError("the answer was cut off (%s); %s" % (_first_line(_cause(exc)), MAYBE_PROCESSED),
+                    raise GcoreError("%s (%s); %s" % (what, _first_line(_cause(exc)), MAYBE_PROCESSED),
                                      method=method, path=path, maybe_processed=True)
                 if attempt >= self.retries:
-                    raise GcoreError("the answer was cut off: %s" % _first_line(_cause(exc)), method=method, path=path)
+                    raise GcoreError("%s: %s" % (what, _first_line(_cause(exc))), method=method, path=path)
                 attempt += 1
                 pause = min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1))
                 if self.not_after is not None:
@@ -336,13 +339,13 @@ class GcoreClient(object):
             return response.status_code, None
         try:
             return response.status_code, make_safe(response.json())
-        except RecursionError:
-            raise GcoreError("the answer is nested too deeply to read", status=response.status_code, method=method,
-                             path=path, request_id=response.headers.get("X-Request-ID"), permanent=True)
-        except ValueError as exc:
-            if "nested deeper" in str(exc):
-                raise GcoreError("the answer is %s" % exc, status=response.status_code, method=method,
-                                 path=path, request_id=response.headers.get("X-Request-ID"), permanent=True)
+        except (RecursionError, ValueError) as exc:
+            deep = isinstance(exc, RecursionError) or "nested deeper" in str(exc)
+            if deep:  # a write answered 2xx reached the API: say it may have been processed
+                raise GcoreError(
+                    "the answer is nested too deeply to read%s" % ("" if repeatable else "; " + MAYBE_PROCESSED),
+                    status=response.status_code, method=method, path=path,
+                    request_id=response.headers.get("X-Request-ID"), permanent=True, maybe_processed=not repeatable)
             raise GcoreError(
                 "the answer is not JSON (Content-Type %s): %s%s" % (
                     response.headers.get("Content-Type", "unknown"), _snippet(response.text),

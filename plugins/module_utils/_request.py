@@ -15,7 +15,12 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import POOL_MAXSIZE, SAFE_METHODS, GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._client import (
+    MAYBE_PROCESSED,
+    POOL_MAXSIZE,
+    SAFE_METHODS,
+    GcoreError,
+)
 from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreModule, project_region_argument_spec
 from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import (
     _MASK_OPTION,
@@ -108,10 +113,20 @@ def non_finite(value, where):
 
 
 def answer_task_ids(answer):
-    """The task IDs a write call's answer names (C({"tasks": [...]})), validated; [] when none."""
-    if not isinstance(answer, dict) or not isinstance(answer.get("tasks"), list) or not answer["tasks"]:
+    """The task IDs a write call's answer names (C({"tasks": [...]})), validated; [] when none.
+
+    A lone ID given as a string is taken as a list of one, so its task is still waited for;
+    C(tasks) of any other shape raises ValueError (never silently dropped).
+    """
+    tasks = answer.get("tasks") if isinstance(answer, dict) else None
+    if isinstance(tasks, str):
+        tasks = [tasks]
+    if tasks is None or tasks == []:
         return []
-    return normalize_task_ids(answer["tasks"])
+    if not isinstance(tasks, list):
+        kind = "an object" if isinstance(tasks, dict) else "a boolean" if isinstance(tasks, bool) else "a number"
+        raise ValueError("tasks is %s, not a list of task IDs" % kind)
+    return normalize_task_ids(tasks)
 
 
 def _short(reason):
@@ -260,8 +275,8 @@ class RequestModule(GcoreModule):
                 call.status = exc.status
                 stop.set()
             except ValueError as exc:  # the answer named task IDs that are not UUIDs
-                call.error = GcoreError("the answer's tasks are not task IDs: %s" % exc, status=call.status,
-                                        method=method, path=path)
+                call.error = GcoreError("the answer's tasks are not task IDs: %s; %s" % (exc, MAYBE_PROCESSED),
+                                        status=call.status, method=method, path=path, maybe_processed=True)
                 stop.set()
 
         if len(calls) <= 1:

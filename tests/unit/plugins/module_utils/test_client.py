@@ -433,3 +433,19 @@ def test_a_write_whose_body_cannot_be_encoded_is_refused_without_sending_anythin
     with pytest.raises(GcoreError) as err:
         client_for(server).call("POST", VOLUMES, json_body={"size": float("nan")})
     assert server.seen == [] and "nothing was sent" in str(err.value) and not err.value.maybe_processed
+
+
+def test_a_write_answered_2xx_with_json_too_deep_to_read_may_have_been_processed(server):
+    server.script = [(200, {"Content-Type": "application/json"}, "[" * 100000 + "]" * 100000)]
+    with pytest.raises(GcoreError) as err:
+        client_for(server).call("POST", "/cloud/v1/volumes/1/2", json_body={"name": "v"})
+    assert len(server.seen) == 1
+    assert err.value.maybe_processed and "nested too deeply" in str(err.value) and "may have been processed" in str(err.value)
+
+
+def test_an_answer_that_lies_about_its_content_encoding_is_named_as_such(server):
+    server.script = [(200, {"Content-Encoding": "gzip", "Content-Type": "application/json"}, b"not gzip")] * 3
+    with pytest.raises(GcoreError) as err:
+        client_for(server, retries=1).get_task(TASK_ID)
+    assert "does not decode as its Content-Encoding header says" in str(err.value)
+    assert "cut off" not in str(err.value) and "\n" not in str(err.value)

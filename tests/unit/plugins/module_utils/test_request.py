@@ -61,3 +61,14 @@ def test_answer_task_ids_are_validated_and_lower_cased():
     assert answer_task_ids({"tasks": []}) == [] and answer_task_ids({"id": "x"}) == [] and answer_task_ids(None) == []
     with pytest.raises(ValueError):
         answer_task_ids({"tasks": ["../etc"]})
+
+
+def test_answer_tasks_given_as_one_string_is_one_task_id_not_dropped():
+    assert answer_task_ids({"tasks": TASK_ID.upper()}) == [TASK_ID]
+    assert answer_task_ids({"tasks": None}) == []
+
+
+@pytest.mark.parametrize("tasks", [{"id": TASK_ID}, 5, True])
+def test_answer_tasks_of_another_shape_is_refused_not_dropped(tasks):
+    with pytest.raises(ValueError, match="not a list of task IDs"):
+        answer_task_ids({"tasks": tasks})
