@@ -322,8 +322,10 @@ failure:
   returned: on an API error
   type: dict
 ansible_facts:
-  description: As for M(gcore.tasks.gcore_task_wait), set when it waited and succeeded.
-  returned: when it waited
+  description:
+    - As for M(gcore.tasks.gcore_task_wait), set when it waited and succeeded.
+    - Ansible applies facts only from a successful result; after a failure, read the registered result.
+  returned: when it waited and succeeded
   type: complex
   contains:
     gcore_created_resources:
