@@ -61,6 +61,9 @@ def read_tasks(module, task_ids):
     """Read exactly these tasks with as few requests as the wait engine can; fail naming unknown IDs."""
     reader = TaskWaiter(module.client)
     reader.poll(task_ids)
+    for task_id in task_ids:
+        if task_id in reader.broken:
+            raise reader.broken[task_id]
     if reader.vanished:
         missing = [task_id for task_id in task_ids if task_id in reader.vanished]
         error = reader.vanished[missing[0]]

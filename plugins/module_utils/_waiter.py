@@ -90,6 +90,8 @@ class TaskWaiter(object):
         self.on_round = on_round
         self.tasks = {}
         self.vanished = {}
+        # Tasks whose last read by ID was answered 2xx with something that is not a task.
+        self.broken = {}
         self.hints = {}
         self.window_crowded = set()
         self.active_crowded = set()
@@ -144,7 +146,7 @@ class TaskWaiter(object):
             while True:
                 try:
                     self.poll(pending)
-                    self.last_error = None
+                    self.last_error = next(iter(self.broken.values()), None)
                 except GcoreError as exc:
                     if exc.status != 404:  # a foreign 404 means a wrong api_url: a list would get one too
                         self._salvage(pending)
@@ -158,6 +160,8 @@ class TaskWaiter(object):
                         raise unknown
                 pending = self.pending(pending)
                 self._report_round(task_ids, pending)
+                if pending and all(task_id in self.broken for task_id in pending):
+                    raise self.broken[pending[0]]  # the others ended: only unreadable ones are left
                 now = self.clock()
                 if not pending or now >= deadline:
                     return pending
@@ -300,10 +304,19 @@ class TaskWaiter(object):
             raise sorted(errors, key=lambda error: error.retryable)[0]
 
     def _read_one(self, task_id):
-        """Read one task by ID; return the GcoreError that is not a plain 404, or None."""
+        """Read one task by ID; return the GcoreError that is not a plain 404, or None.
+
+        An answer 2xx that is not a task (a JSON string, an array, a proxy's page, JSON too deep)
+        affects that task alone: it is kept in C(broken), read again next round, and ends the
+        wait only once no other task is left to wait for.
+        """
         try:
             self.tasks[task_id] = self.client.get_task(task_id)
+            self.broken.pop(task_id, None)
         except GcoreError as exc:
+            if exc.status is not None and 200 <= exc.status < 300:
+                self.broken[task_id] = exc
+                return None
             if exc.status != 404 or not exc.exception_class:
                 return exc  # a 404 that is not Gcore's says nothing about the task: api_url is wrong
             self.vanished[task_id] = exc
@@ -346,6 +359,7 @@ class TaskWaiter(object):
             task_id = task.get("id")
             if isinstance(task_id, str) and task_id.lower() in wanted:
                 self.tasks[task_id.lower()] = task
+                self.broken.pop(task_id.lower(), None)
                 wanted.discard(task_id.lower())
 
     def _scan_active(self, key, task_ids):

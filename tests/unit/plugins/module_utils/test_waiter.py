@@ -488,3 +488,42 @@ def test_tasks_scattered_over_many_regions_are_read_at_once_after_one_fruitless_
     assert waiter.wait(task_ids, timeout=60, interval=1) == []
     lists = [path for _unused, path in api.requests if path == "/cloud/v1/tasks" or path.endswith("/active")]
     assert len(lists) <= 2 and len(api.requests) <= len(task_ids) + 2
+
+
+@pytest.mark.parametrize("answer", ["the answer is not a task object but a string", "the answer is nested too deeply to read"])
+def test_a_task_read_that_is_not_a_task_affects_that_task_alone(api, monkeypatch, answer):
+    """The others are waited for to the end (their IDs come back); then the wait fails naming the odd read."""
+    odd, others = api.add(1), [api.add(4), api.add(6)]
+    real_get = api.get_task
+
+    def get_task(task_id):
+        if task_id == odd:
+            api.requests.append(("GET", "/cloud/v1/tasks/" + task_id))
+            raise GcoreError(answer, status=200, method="GET", path="/cloud/v1/tasks/" + task_id, permanent=True)
+        return real_get(task_id)
+
+    monkeypatch.setattr(api, "get_task", get_task)
+    monkeypatch.setattr(api, "list_page", lambda *args, **kwargs: (_ for _ in ()).throw(
+        GcoreError("down", status=500)))  # every task is read by ID
+    waiter = waiter_for(api)
+    with pytest.raises(GcoreError) as err:
+        waiter.wait([odd] + others, timeout=60, interval=1)
+    assert answer in str(err.value)
+    assert api.now >= 6  # not before the others ended
+    assert all(waiter.tasks[task_id]["state"] == "FINISHED" for task_id in others)
+
+
+def test_a_task_read_that_is_not_a_task_once_is_read_again(api, monkeypatch):
+    task_id = api.add(3)
+    real_get, calls = api.get_task, []
+
+    def get_task(wanted):
+        calls.append(wanted)
+        if len(calls) == 1:
+            raise GcoreError("the answer is not a task object but null", status=200, permanent=True)
+        return real_get(wanted)
+
+    monkeypatch.setattr(api, "get_task", get_task)
+    waiter = waiter_for(api)
+    assert waiter.poll([task_id]) is None and task_id in waiter.broken
+    assert waiter.wait([task_id], timeout=60, interval=1) == [] and not waiter.broken
