@@ -319,8 +319,10 @@ class RequestModule(GcoreModule):
             if others:
                 message += ", %d more failed" % others
         failure = dict(error.to_dict(), index=call.index, maybe_processed=error.maybe_processed)
-        if isinstance(invalid, (dict, list)):
+        if isinstance(invalid, (dict, list)):  # lifted out of details, not shown twice
             failure["invalid_fields"] = invalid
+            details = dict((key, value) for key, value in failure["details"].items() if key != "invalid_fields")
+            failure["details"] = details or None
         return message, failure
 
     def seeded_waiter(self, path, calls):

@@ -318,7 +318,7 @@ failure:
   description:
     - The API error that stopped the module (status, method, path, url called without credentials,
       exception_class, message, request_id, details); for a failed call also its C(index), C(maybe_processed) and, when Gcore
-      named them, C(invalid_fields).
+      named them, C(invalid_fields) (then no longer repeated under C(details)).
   returned: on an API error
   type: dict
 ansible_facts:

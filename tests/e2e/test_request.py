@@ -150,6 +150,7 @@ def test_a_single_rejected_call_fails_with_gcores_message_and_request_id(sandbox
                   body=volume("badrequest-x"))
     failure = assert_one_line_api_error(run, status=400, exception_class="BadRequest")
     assert failure["invalid_fields"] == {"name": "names starting with 'badrequest-' are refused"}
+    assert failure["details"] is None, "invalid_fields is in failure once, not also under details"
     assert run.result["changed"] is True, "a write call was sent"
     assert run.result["task_ids"] == []
     assert sandbox.counters()["writes"] == 1
