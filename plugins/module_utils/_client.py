@@ -391,12 +391,20 @@ class GcoreClient(object):
     def iter_pages(self, path, params=None, limit=None, page_size=MAX_PAGE_SIZE):
         """Yield each page's results of a collection endpoint, following offset/count.
 
-        Stops when every item was read, or once C(limit) items were yielded.
+        Stops when every item was read, or once C(limit) items were yielded. A page holding
+        only items already read (an endpoint that ignores offset) is a GcoreError, not a loop.
         """
         offset = 0
+        seen = set()
         while limit is None or offset < limit:
             size = page_size if limit is None else min(page_size, limit - offset)
             count, results = self.list_page(path, params, size, offset)
+            ids = [item.get("id") for item in results if isinstance(item.get("id"), str)]
+            if offset and ids and seen.issuperset(ids):
+                raise GcoreError("malformed list answer: the page at offset %d holds only items already read "
+                                 "(count says %d): the endpoint ignores offset" % (offset, count), status=200,
+                                 method="GET", path=path, url=self.shown_url + path, permanent=True)
+            seen.update(ids)
             if limit is not None:
                 results = results[:limit - offset]
             yield results

@@ -449,3 +449,11 @@ def test_an_answer_that_lies_about_its_content_encoding_is_named_as_such(server)
         client_for(server, retries=1).get_task(TASK_ID)
     assert "does not decode as its Content-Encoding header says" in str(err.value)
     assert "cut off" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_list_endpoint_that_ignores_offset_is_an_error_not_an_endless_loop(server):
+    page = {"count": 10 ** 9, "results": [{"id": "%08d-0000-4000-8000-000000000000" % n} for n in range(2)]}
+    server.script = [(200, {}, page)] * 5
+    with pytest.raises(GcoreError) as err:
+        client_for(server).list_tasks()
+    assert len(server.seen) == 2 and "ignores offset" in str(err.value) and "\n" not in str(err.value)
