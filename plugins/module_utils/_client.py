@@ -22,7 +22,7 @@ try:
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
-    from urllib3.exceptions import ConnectTimeoutError, ProxyError
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProxyError
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -113,7 +113,8 @@ class _CappedRetry(Retry):
     errors, whatever the method) and HTTP 429. A 5xx, a reset or a read timeout is not retried.
 
     C(limit), when set, is a callable giving the time.monotonic() moment that no sleep between
-    attempts may pass (or None): a wait's deadline bounds Retry-After and backoff alike.
+    attempts may pass (or None): a wait's deadline bounds Retry-After and backoff alike, and
+    no attempt that got no answer after it is tried again.
     """
 
     limit = None
@@ -130,6 +131,15 @@ class _CappedRetry(Retry):
 
     def get_backoff_time(self):
         return self.room(super(_CappedRetry, self).get_backoff_time())
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        # Past C(limit), an attempt that got no answer (timeout, reset) is not tried again, so a wait
+        # ends at most about one api_timeout late; an answer such as a 503 keeps its quick retries.
+        moment = self.limit() if self.limit is not None else None
+        if error is not None and moment is not None and time.monotonic() >= moment:
+            raise MaxRetryError(_pool, url, error)
+        return super(_CappedRetry, self).increment(method=method, url=url, response=response, error=error,
+                                                   _pool=_pool, _stacktrace=_stacktrace)
 
     def _is_method_retryable(self, method):
         # urllib3 asks this before retrying a read error (reset, read timeout) or a status.
@@ -318,7 +328,7 @@ class GcoreClient(object):
                 if not repeatable:
                     raise GcoreError("%s (%s); %s" % (what, _first_line(_cause(exc)), MAYBE_PROCESSED),
                                      method=method, path=path, maybe_processed=True)
-                if attempt >= self.retries:
+                if attempt >= self.retries or (self.not_after is not None and time.monotonic() >= self.not_after):
                     raise GcoreError("%s: %s" % (what, _first_line(_cause(exc))), method=method, path=path)
                 attempt += 1
                 pause = min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1))

@@ -457,3 +457,18 @@ def test_a_list_endpoint_that_ignores_offset_is_an_error_not_an_endless_loop(ser
     with pytest.raises(GcoreError) as err:
         client_for(server).list_tasks()
     assert len(server.seen) == 2 and "ignores offset" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_past_a_wait_deadline_an_attempt_without_answer_is_not_tried_again():
+    from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+    from ansible_collections.gcore.tasks.plugins.module_utils._client import build_retry
+    deadline = [time.monotonic() + 60]
+    retry = build_retry(3, limit=lambda: deadline[0])
+    error = ReadTimeoutError(None, "/cloud/v1/tasks", "read timed out")
+    retry = retry.increment(method="GET", url="/cloud/v1/tasks", error=error)  # before the deadline: retried
+    assert retry.limit is not None and not retry.is_exhausted()
+    deadline[0] = time.monotonic() - 1
+    with pytest.raises(MaxRetryError):
+        retry.increment(method="GET", url="/cloud/v1/tasks", error=error)
+    assert retry.get_backoff_time() == 0  # and an answer such as a 503 is retried at once
+    assert not build_retry(3).increment(method="GET", url="/cloud/v1/tasks", error=error).is_exhausted()
