@@ -355,8 +355,15 @@ class TaskWaiter(object):
         return [task_id for task_id in task_ids if task_id in wanted], crowded
 
     def _absorb(self, results, wanted):
+        """Take the wanted tasks from a list's results; an ended one without created_resources stays wanted.
+
+        The schema does not require created_resources, so a list may leave it out: the read by ID
+        of such a task tells what it created.
+        """
         for task in results:
             task_id = task.get("id")
+            if task.get("state") in FINAL_STATES and "created_resources" not in task:
+                continue
             if isinstance(task_id, str) and task_id.lower() in wanted:
                 self.tasks[task_id.lower()] = task
                 self.broken.pop(task_id.lower(), None)

@@ -502,9 +502,11 @@ def test_a_task_read_that_is_not_a_task_affects_that_task_alone(api, monkeypatch
             raise GcoreError(answer, status=200, method="GET", path="/cloud/v1/tasks/" + task_id, permanent=True)
         return real_get(task_id)
 
+    def list_page(*args, **kwargs):
+        raise GcoreError("down", status=500)  # every task is read by ID
+
     monkeypatch.setattr(api, "get_task", get_task)
-    monkeypatch.setattr(api, "list_page", lambda *args, **kwargs: (_ for _ in ()).throw(
-        GcoreError("down", status=500)))  # every task is read by ID
+    monkeypatch.setattr(api, "list_page", list_page)
     waiter = waiter_for(api)
     with pytest.raises(GcoreError) as err:
         waiter.wait([odd] + others, timeout=60, interval=1)
@@ -527,3 +529,20 @@ def test_a_task_read_that_is_not_a_task_once_is_read_again(api, monkeypatch):
     waiter = waiter_for(api)
     assert waiter.poll([task_id]) is None and task_id in waiter.broken
     assert waiter.wait([task_id], timeout=60, interval=1) == [] and not waiter.broken
+
+
+def test_an_ended_task_listed_without_created_resources_is_read_by_id_for_what_it_created(api, monkeypatch):
+    task_ids = [api.add(2) for _ in range(20)]
+    real_list = api.list_page
+
+    def list_page(path, params=None, limit=1000, offset=0):
+        count, results = real_list(path, params, limit, offset)
+        return count, [dict((k, v) for k, v in task.items() if k != "created_resources" or task["state"] == "RUNNING")
+                       for task in results]
+
+    monkeypatch.setattr(api, "list_page", list_page)
+    waiter = waiter_for(api)
+    assert waiter.wait(task_ids, timeout=60, interval=1) == []
+    assert all(waiter.tasks[task_id]["created_resources"]["volumes"] == ["vol-" + task_id[:8]] for task_id in task_ids)
+    reads = [path for _, path in api.requests if path.startswith("/cloud/v1/tasks/") and path.count("/") == 4]
+    assert len(reads) <= len(task_ids) + 1  # each ended task read once by ID, not once per round
