@@ -370,6 +370,11 @@ class GcoreClient(object):
         if not isinstance(task, dict):
             raise GcoreError("the answer is not a task object but %s" % _json_kind(task), status=200, method="GET",
                              path=path, url=self.shown_url + path, permanent=True)
+        answered = task.get("id")
+        if isinstance(answered, str) and answered.lower() != task_id.lower():
+            # A cache or proxy mixing answers up: another task's created IDs must never pass for this one's.
+            raise GcoreError("the answer is another task (%s), not the one asked for" % answered[:64], status=200,
+                             method="GET", path=path, url=self.shown_url + path, permanent=True)
         return task
 
     def list_page(self, path, params=None, limit=MAX_PAGE_SIZE, offset=0):

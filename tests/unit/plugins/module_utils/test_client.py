@@ -382,7 +382,7 @@ def test_deeply_nested_json_is_one_clear_error(server, depth):
 
 
 def test_lone_surrogates_from_the_api_are_replaced_so_every_string_serialises(server):
-    body = '{"id": "x", "error": "bad \\ud800 byte", "data": {"k\\udfff": ["\\udc00", "ok \\ud83d\\ude00"]}}'
+    body = '{"id": "%s", "error": "bad \\ud800 byte", "data": {"k\\udfff": ["\\udc00", "ok \\ud83d\\ude00"]}}' % TASK_ID
     server.script = [(200, {"Content-Type": "application/json"}, body),
                      (500, {"Content-Type": "application/json"},
                       '{"exception_class": "Boom\\ud800", "message": "failed \\udbff here"}')]
@@ -472,3 +472,13 @@ def test_past_a_wait_deadline_an_attempt_without_answer_is_not_tried_again():
         retry.increment(method="GET", url="/cloud/v1/tasks", error=error)
     assert retry.get_backoff_time() == 0  # and an answer such as a 503 is retried at once
     assert not build_retry(3).increment(method="GET", url="/cloud/v1/tasks", error=error).is_exhausted()
+
+
+def test_a_task_read_answered_with_another_task_is_an_error_not_that_task(server):
+    other = "11111111-2222-4333-8444-555555555555"
+    server.script = [(200, {}, {"id": other, "state": "FINISHED", "created_resources": {"volumes": ["not-ours"]}}),
+                     (200, {}, {"id": TASK_ID.upper(), "state": "RUNNING"})]
+    with pytest.raises(GcoreError) as err:
+        client_for(server).get_task(TASK_ID)
+    assert "another task (%s)" % other in str(err.value) and err.value.status == 200
+    assert client_for(server).get_task(TASK_ID)["state"] == "RUNNING"  # the same ID in capitals is this task
