@@ -258,7 +258,7 @@ class RequestModule(GcoreModule):
         return query
 
     def send(self, method, path, query, calls):
-        """Send every call on the one session, at most POOL_MAXSIZE at a time, none after a failure."""
+        """Send every call on the one session, at most POOL_MAXSIZE at a time, none after a failure is known."""
         stop = threading.Event()
 
         def send_one(call):
@@ -283,8 +283,15 @@ class RequestModule(GcoreModule):
             for call in calls:
                 send_one(call)
             return
+        # Waves of 1, 2, 4, then POOL_MAXSIZE calls, each sent once the one before was accepted
+        # whole: a body the API refuses early (often every body is wrong alike) stops the batch
+        # with few calls sent, and a long batch still runs POOL_MAXSIZE at a time.
         with ThreadPoolExecutor(max_workers=min(POOL_MAXSIZE, len(calls))) as pool:
-            list(pool.map(send_one, calls))
+            start, size = 0, 1
+            while start < len(calls) and not stop.is_set():
+                list(pool.map(send_one, calls[start:start + size]))
+                start += size
+                size = min(POOL_MAXSIZE, size * 2)
 
     def result(self, method, path, calls, changed):
         """results / json / task_ids in the order of the bodies."""

@@ -15,8 +15,10 @@ description:
     every module of the collection shares (C(Authorization: APIKey <key>) is never shown), then waits
     for every task the answers name (C({"tasks": [...]})) with the same wait engine as
     M(gcore.tasks.gcore_task_wait), and returns the IDs they created.'
-  - 'The calls of O(bodies) share one keep-alive connection pool and are sent concurrently, at most 8 at
-    a time; RV(results) keeps the order of O(bodies). When a call fails, no further call starts; the
+  - 'The calls of O(bodies) share one keep-alive connection pool and are sent in waves of 1, 2, 4, then
+    8 concurrent calls, each wave once the one before was accepted whole, so a body the API refuses
+    early stops the batch with few calls sent; RV(results) keeps the order of O(bodies). When a call
+    fails, no further call starts (the other calls of its wave were already sent); the
     tasks of the calls already accepted are still waited for (within O(wait_timeout)), so their task
     IDs and created IDs come back; then the module fails with one line naming the failed call (its
     index, method and path) and Gcore''s C(exception_class), message and C(request_id).'

@@ -125,24 +125,42 @@ def test_wait_false_returns_the_task_ids_without_reading_any_task(sandbox, colle
 
 def test_a_rejected_call_stops_the_batch_and_the_accepted_calls_ids_come_back_waited(sandbox, collections_path):
     sandbox.configure(latency=0.2)
-    bodies = [volume("reject-first")] + [volume("ok-%02d" % index) for index in range(29)]
+    bodies = [volume("ok-%02d" % index) for index in range(30)]
+    bodies[5] = volume("reject-sixth")
     run = request(sandbox, collections_path, method="POST", path=VOLUMES, project_id=1, region_id=76, bodies=bodies)
     assert run.failed and run.rc != 0, run
-    sent = sandbox.counters()["writes"]
-    assert sent < len(bodies), "calls after the failure were not started"
+    # Waves of 1, 2, 4, 8 calls: bodies[5] is in the third wave (3-6), so 7 calls went out.
+    assert sandbox.counters()["writes"] == 7, "no call starts once a wave held a refusal"
     results = run.result["results"]
-    assert [call["sent"] for call in results].count(True) == sent
+    assert [call["sent"] for call in results] == [True] * 7 + [False] * 23
     accepted = [call for call in results if call["status"] == 200]
-    assert len(accepted) == sent - 1
+    assert len(accepted) == 6
     assert run.result["task_ids"] == [call["task_ids"][0] for call in accepted]
     assert len(run.result["created_resources"]["volumes"]) == len(accepted), "accepted calls were waited for"
     assert all(task["state"] == "FINISHED" for task in run.result["tasks"])
     assert all(call["task_ids"] == [] and call["status"] is None for call in results if not call["sent"])
     failure = assert_one_line_api_error(run, status=422, exception_class="ValidationError",
-                                        contains=("bodies[0]", "call 1 of 30", "POST /cloud/v1/volumes/1/76"))
-    assert failure["index"] == 0 and "name" in failure["invalid_fields"]
-    assert "not sent" in run.msg and "invalid fields: name (Sandbox switch: names starting with 'reject-' are refused)" in run.msg
+                                        contains=("bodies[5]", "call 6 of 30", "POST /cloud/v1/volumes/1/76"))
+    assert failure["index"] == 5 and "name" in failure["invalid_fields"]
+    assert "6 call(s) accepted, 23 not sent" in run.msg
+    assert "invalid fields: name (Sandbox switch: names starting with 'reject-' are refused)" in run.msg
     assert run.result["changed"] is True
+
+
+def test_a_batch_whose_first_body_is_refused_sends_nothing_more(sandbox, collections_path):
+    bodies = [volume("reject-first")] + [volume("ok-%02d" % index) for index in range(29)]
+    run = request(sandbox, collections_path, method="POST", path=VOLUMES, project_id=1, region_id=76, bodies=bodies)
+    assert run.failed and "bodies[0] (call 1 of 30)" in run.msg and "0 call(s) accepted, 29 not sent" in run.msg, run
+    assert sandbox.counters()["writes"] == 1 and run.result["task_ids"] == []
+
+
+def test_a_call_refused_in_the_middle_stops_the_batch_before_the_calls_after_it(sandbox, collections_path):
+    bodies = [volume("data-1"), volume("data-2"), volume("reject-3"), volume("data-4"), volume("data-5")]
+    run = request(sandbox, collections_path, method="POST", path=VOLUMES, project_id=1, region_id=76, bodies=bodies)
+    assert run.failed and "bodies[2] (call 3 of 5)" in run.msg and "2 call(s) accepted, 2 not sent" in run.msg, run
+    assert sandbox.counters()["writes"] == 3, "waves of 1 then 2 calls: data-4 and data-5 are never sent"
+    assert [call["sent"] for call in run.result["results"]] == [True, True, True, False, False]
+    assert len(run.result["created_resources"]["volumes"]) == 2
 
 
 def test_a_single_rejected_call_fails_with_gcores_message_and_request_id(sandbox, collections_path):
