@@ -43,11 +43,14 @@ def _shown(module, tasks):
     return tasks if module.params["full_tasks"] else [without_empty_resources(task) for task in tasks]
 
 
-def _describe(summaries, with_error):
-    """'id (type, state): error; ...' for at most _LISTED_IN_MESSAGE tasks."""
+def _describe(summaries, with_error, read=()):
+    """'id (type, state): error; ...' for at most _LISTED_IN_MESSAGE tasks; C(read): the IDs read at least once."""
     parts = []
     for summary in summaries[:_LISTED_IN_MESSAGE]:
-        text = "%s (%s, %s)" % (summary["id"], summary["task_type"] or "unknown type", summary["state"] or "unread")
+        state = summary["state"]
+        if state is None or state == "":
+            state = "no state" if summary["id"] in read else "unread"
+        text = "%s (%s, %s)" % (summary["id"], summary["task_type"] or "unknown type", state)
         if with_error:
             error = " ".join(str(summary["error"] or "no error text").split())
             text += ": %s" % (error if len(error) <= _ERROR_IN_MESSAGE else error[:_ERROR_IN_MESSAGE] + "...")
@@ -200,7 +203,7 @@ def wait_for_tasks(module, task_ids, waiter=None, extra=None, failed_call=None):
         len(result["failed_tasks"]), len(task_ids), _describe(result["failed_tasks"], with_error=True))
     if pending:
         message = "Timed out after %ss: %d of %d task(s) not finished: %s" % (
-            timeout, len(pending), len(task_ids), _describe(result["pending_tasks"], with_error=False))
+            timeout, len(pending), len(task_ids), _describe(result["pending_tasks"], with_error=False, read=waiter.tasks))
         if waiter.last_error is not None:
             message += ". Last API error: %s" % waiter.last_error
             result["failure"] = waiter.last_error.to_dict()
