@@ -150,10 +150,15 @@ class _Call(object):
         self.task_ids = []
         self.error = None
 
-    def entry(self, method, path):
-        """The call as returned in C(results) (body with secrets masked)."""
-        entry = dict(index=self.index, method=method, path=path, body=mask_sensitive(self.body), sent=self.sent,
-                     status=self.status, json=self.answer, task_ids=self.task_ids)
+    def entry(self, method, path, check_mode=False):
+        """The call as returned in C(results); in check mode also the body it would send (secrets masked).
+
+        Outside check mode the body is not echoed: the caller has it, and the tasks' C(data) holds it again.
+        """
+        entry = dict(index=self.index, method=method, path=path, sent=self.sent, status=self.status, json=self.answer,
+                     task_ids=self.task_ids)
+        if check_mode:
+            entry["body"] = mask_sensitive(self.body)
         if self.error is not None:
             entry["error"] = self.error.to_dict()
             entry["maybe_processed"] = self.error.maybe_processed
@@ -297,7 +302,7 @@ class RequestModule(GcoreModule):
         """results / json / task_ids in the order of the bodies."""
         result = dict(
             changed=changed,
-            results=[call.entry(method, path) for call in calls],
+            results=[call.entry(method, path, self.module.check_mode) for call in calls],
             task_ids=list(dict.fromkeys(task_id for call in calls for task_id in call.task_ids)),
         )
         if self.params["bodies"] is None:  # one call: its answer at the top level too

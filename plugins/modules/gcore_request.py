@@ -218,13 +218,15 @@ results:
       type: str
       returned: always
     path:
-      description: The path sent, placeholders filled in.
+      description: The path sent (or, in check mode, that would be sent), placeholders filled in.
       type: str
       returned: always
     body:
-      description: The body sent (or, in check mode, that would be sent), values of sensitive keys masked.
+      description:
+        - The body that would be sent, values of sensitive keys masked.
+        - Outside check mode bodies are not echoed back; RV(tasks) hold each task's C(data).
       type: dict
-      returned: always
+      returned: in check mode
     sent:
       description: Whether the call was sent. False in check mode for a write, and for calls not started after a failure.
       type: bool
@@ -254,10 +256,6 @@ results:
     - index: 0
       method: POST
       path: /cloud/v1/volumes/1/76
-      body:
-        source: new-volume
-        name: data-1
-        size: 10
       sent: true
       status: 200
       json:

@@ -55,7 +55,7 @@ def test_bodies_are_one_post_each_on_a_few_keep_alive_connections_with_results_i
     assert not run.failed, run
     results = run.result["results"]
     assert [call["index"] for call in results] == list(range(24))
-    assert [call["body"]["name"] for call in results] == names
+    assert all("body" not in call for call in results), "bodies are not echoed back outside check mode"
     by_id = dict((task["id"], task) for task in run.result["tasks"])
     assert [by_id[call["task_ids"][0]]["data"]["name"] for call in results] == names
     assert run.result["task_ids"] == [call["task_ids"][0] for call in results]
