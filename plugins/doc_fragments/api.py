@@ -38,6 +38,8 @@ options:
       - How many times a request is retried after HTTP 408, 409, 429, 500, 502, 503 or 504, a
         connection error or a read timeout, with exponential backoff (0.5 s doubling up to 8 s,
         with jitter). A C(Retry-After) header (seconds or HTTP date) is honoured up to 60 s.
+      - During a wait, no retry sleep goes past C(wait_timeout), and a request that got no answer
+        by then is not retried.
       - A write call sent by M(gcore.tasks.gcore_request) (C(POST), C(PUT), C(PATCH), C(DELETE)) is
         retried only after HTTP 429 or a connection that could not be made, never after a fault that
         means the API may have acted on it.
