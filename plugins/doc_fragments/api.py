@@ -93,6 +93,21 @@ options:
 """
 
     # What a waiting module shows while it waits and how it returns its tasks (from WAIT_OPTIONS).
+    # full_tasks of the modules that read tasks without waiting (gcore_task_info, gcore_task_ack).
+    READ_OUTPUT = r"""
+options:
+  full_tasks:
+    description:
+      - Whether RV(tasks) holds each task object whole, as the API sent it (C(data) masked as
+        O(mask_task_data) says).
+      - With V(false), each task keeps every key but C(created_resources) keeps only its non-empty
+        lists (the API sends one list per resource type, 36 of them, nearly all empty). Read a
+        resource type that may be missing with a default, for example
+        C(task.created_resources.volumes | default([])).
+    type: bool
+    default: false
+"""
+
     WAIT_OUTPUT = r"""
 options:
   progress_interval:

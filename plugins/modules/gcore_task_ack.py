@@ -27,6 +27,7 @@ author:
 extends_documentation_fragment:
   - gcore.tasks.api
   - gcore.tasks.api.task_data
+  - gcore.tasks.api.read_output
   - gcore.tasks.api.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
@@ -72,16 +73,6 @@ options:
         IDs separated by commas).
     type: list
     elements: int
-  full_tasks:
-    description:
-      - Whether RV(tasks) holds each task object whole, as the API sent it (C(data) masked as
-        O(mask_task_data) says).
-      - With V(false), each task keeps every key but C(created_resources) keeps only its non-empty
-        lists (the API sends one list per resource type, 36 of them, nearly all empty). Read a
-        resource type that may be missing with a default, for example
-        C(task.created_resources.volumes | default([])).
-    type: bool
-    default: false
 seealso:
   - module: gcore.tasks.gcore_task_wait
   - module: gcore.tasks.gcore_task_info
