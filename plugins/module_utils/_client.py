@@ -105,6 +105,11 @@ class GcoreError(Exception):
         return " ".join(text.split())
 
 
+def capped(seconds, moment):
+    """C(seconds), cut to the time left before the time.monotonic() C(moment) (None: not cut)."""
+    return seconds if moment is None else max(0.0, min(seconds, moment - time.monotonic()))
+
+
 class _CappedRetry(Retry):
     """urllib3 Retry that honours Retry-After up to RETRY_AFTER_MAX and ignores unparseable values.
 
@@ -126,8 +131,7 @@ class _CappedRetry(Retry):
 
     def room(self, seconds):
         """C(seconds), cut to the time left before C(limit)."""
-        moment = self.limit() if self.limit is not None else None
-        return seconds if moment is None else max(0.0, min(seconds, moment - time.monotonic()))
+        return capped(seconds, self.limit() if self.limit is not None else None)
 
     def get_backoff_time(self):
         return self.room(super(_CappedRetry, self).get_backoff_time())
@@ -331,10 +335,7 @@ class GcoreClient(object):
                 if attempt >= self.retries or (self.not_after is not None and time.monotonic() >= self.not_after):
                     raise GcoreError("%s: %s" % (what, _first_line(_cause(exc))), method=method, path=path)
                 attempt += 1
-                pause = min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1))
-                if self.not_after is not None:
-                    pause = max(0.0, min(pause, self.not_after - time.monotonic()))
-                time.sleep(pause)
+                time.sleep(capped(min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1)), self.not_after))
             except requests.exceptions.RequestException as exc:
                 raise _error_from_exception(exc, method, path, self.timeout, repeatable)
             finally:

@@ -371,17 +371,7 @@ class TaskWaiter(object):
 
     def _scan_active(self, key, task_ids):
         """Read tasks among the project/region's NEW and RUNNING ones; return the IDs not there."""
-        params = {}
-        task_type = _single_type(self.tasks.get(task_id) for task_id in task_ids)
-        if task_type:
-            params["task_type"] = task_type
-        outcome = self._list("/cloud/v1/tasks/%d/%d/active" % key, params, task_ids, key)
-        if outcome is None:
-            return list(task_ids)
-        missing, crowded = outcome
-        if crowded:
-            self.active_crowded.add(key)
-        return missing
+        return self._scan("/cloud/v1/tasks/%d/%d/active" % key, {}, key, task_ids, self.active_crowded)
 
     def _scan_window(self, key, task_ids, bounds=None):
         """Read tasks of one project/region created within the tasks' created_on window (or C(bounds)).
@@ -399,15 +389,23 @@ class TaskWaiter(object):
             "to_timestamp": format_timestamp(bounds[1]),
             "order_by": "asc",
         }
+        return self._scan("/cloud/v1/tasks", params, key, task_ids, self.window_crowded)
+
+    def _scan(self, path, params, key, task_ids, crowded_keys):
+        """List project/region C(key) for C(task_ids) (narrowed to their type when they share one).
+
+        Returns the IDs the list did not hold (all of them when it failed); a crowded list adds
+        C(key) to C(crowded_keys), so later rounds read that project/region another way.
+        """
         task_type = _single_type(self.tasks.get(task_id) for task_id in task_ids)
         if task_type:
-            params["task_type"] = task_type
-        outcome = self._list("/cloud/v1/tasks", params, task_ids, key)
+            params = dict(params, task_type=task_type)
+        outcome = self._list(path, params, task_ids, key)
         if outcome is None:
             return list(task_ids)
         missing, crowded = outcome
         if crowded:
-            self.window_crowded.add(key)
+            crowded_keys.add(key)
         return missing
 
 
