@@ -27,6 +27,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreMo
 from ansible_collections.gcore.tasks.plugins.module_utils._progress import progress_reporter
 from ansible_collections.gcore.tasks.plugins.module_utils._record import RECORD_FACT, record_from
 from ansible_collections.gcore.tasks.plugins.module_utils._request import answer_task_ids
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids
 from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter
 
 UNKNOWN_KINDS = ("fail", "skip")
@@ -254,7 +255,8 @@ class Cleanup(object):
         """DELETE the resource through the client's write path (never re-sent when the API may have acted).
 
         404 (Gcore's, with an exception_class) means already gone; 409 is sent again after
-        conflict_delay() until conflict_timeout has passed since the first 409.
+        conflict_delay() until conflict_timeout has passed since the first 409; a DELETE that may
+        have been processed is confirmed by a GET (confirm()).
         """
         first_conflict, attempt = None, 0
         while True:
@@ -274,7 +276,10 @@ class Cleanup(object):
                         attempt += 1
                         continue
                     exc.message += "; still refused after %ss (conflict_timeout)" % self.conflict_timeout
-                target.fail_with(exc)
+                if exc.maybe_processed:
+                    self.confirm(target, exc)
+                else:
+                    target.fail_with(exc)
                 return
             try:
                 target.task_ids = answer_task_ids(answer)
@@ -284,6 +289,30 @@ class Cleanup(object):
                 return
             target.outcome = "deleted" if not target.task_ids else None
             return
+
+    def confirm(self, target, error):
+        """A DELETE that may have been processed is not sent again: a GET tells what became of it.
+
+        404: gone (deleted). A resource being deleted whose C(task_id) names the task working on it:
+        that task is waited for. Anything else: the resource fails with the DELETE's error.
+        """
+        try:
+            resource = self.client.request("GET", target.path)
+        except GcoreError as exc:
+            if exc.status == 404 and exc.exception_class:
+                target.outcome = "deleted"
+                return
+            target.fail_with(error)
+            return
+        resource = resource if isinstance(resource, dict) else {}
+        status, task_id = resource.get("status"), resource.get("task_id")
+        if isinstance(status, str) and "delet" in status.lower() and isinstance(task_id, str):
+            try:
+                target.task_ids = normalize_task_ids([task_id])
+                return
+            except ValueError:
+                pass
+        target.fail_with(error)
 
     def wait_rank(self, targets, deadline):
         """Wait for the delete tasks of one rank with the wait engine; a target is deleted when its tasks FINISHED."""

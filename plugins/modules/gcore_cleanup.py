@@ -31,7 +31,10 @@ description:
     on, the ranks after it do not start (they may depend on it), and the module fails at the end,
     naming each resource left with Gcore''s message and C(request_id).'
   - 'A C(DELETE) follows the collection''s write rule (see O(api_retries)): it is sent again only after
-    HTTP 429 or a connection that could not be made, never after a fault that means the API may have acted on it.'
+    HTTP 429 or a connection that could not be made, never after a fault that means the API may have acted on it
+    (a 5xx, a reset, a read timeout). Such a C(DELETE) is checked with a C(GET) instead: a 404 means it was
+    deleted; a resource being deleted has the task working on it waited for; otherwise the resource
+    fails, its message saying the call may have been processed.'
   - 'Kubernetes clusters are deleted by name, as the API addresses them: the module lists the
     clusters of the project and region once and finds the name of each ID it was given (a name given
     instead of an ID works too). An ID the list does not hold is already gone.'

@@ -316,6 +316,33 @@ def test_a_failed_delete_fails_that_resource_the_rest_of_its_rank_goes_on_later_
     assert result["changed"] is True
 
 
+def test_a_delete_that_may_have_been_processed_is_confirmed_by_a_get_not_sent_again():
+    broken = gcore_error(502, message="bad gateway; " + MAYBE_PROCESSED, maybe_processed=True)
+    api = FakeApi(scripts={path("volumes", "vol-1"): [broken]}, gone={path("volumes", "vol-1")})
+    result, _clock = run(dict(volumes=["vol-1"]), api)
+    assert api.deletes() == [path("volumes", "vol-1")]
+    assert "GET " + path("volumes", "vol-1") in api.log
+    assert result["deleted"] == dict(volumes=["vol-1"]) and result["failed"] == []
+
+
+def test_a_delete_that_may_have_been_processed_waits_for_the_task_deleting_the_resource():
+    task_id = "26986bc0-748a-4448-b836-0a2aa465eb06"
+    api = FakeApi(scripts={path("volumes", "vol-1"): [gcore_error(504, maybe_processed=True)]})
+    api.request = lambda method, where, params=None, json_body=None: dict(id="vol-1", status="deleting",
+                                                                          task_id=task_id.upper())
+    result, _clock = run(dict(volumes=["vol-1"]), api)
+    assert "TASK " + task_id in api.log
+    assert result["deleted"] == dict(volumes=["vol-1"]) and result["task_ids"] == [task_id]
+
+
+def test_a_delete_that_may_have_been_processed_of_a_resource_still_there_fails_it():
+    broken = gcore_error(502, message="bad gateway; " + MAYBE_PROCESSED, maybe_processed=True)
+    api = FakeApi(scripts={path("volumes", "vol-1"): [broken]})
+    result, _clock = run(dict(volumes=["vol-1"]), api)
+    assert api.deletes() == [path("volumes", "vol-1")]
+    assert result["failed"][0]["message"] == str(broken)
+
+
 def test_a_delete_task_in_error_fails_its_resource_naming_the_task_and_its_error():
     api = FakeApi()
     task_id = "26986bc0-748a-4448-b836-0a2aa465eb06"
