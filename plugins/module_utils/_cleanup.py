@@ -38,8 +38,8 @@ _REF_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._~-]{0,254}\Z")
 CONFLICT_FIRST = 1.0
 CONFLICT_EVERY = 10.0
 _LISTED_IN_MESSAGE = 10
-# Progress and messages say "3 floating IPs", not "3 floatingips".
-_KIND_WORDS = dict(k8s_clusters="Kubernetes clusters", loadbalancers="load balancers", floatingips="floating IPs")
+# Progress and messages say "3 floating IPs" and "1 instance", not "3 floatingips" and "1 instances".
+_KIND_WORDS = dict(k8s_clusters="Kubernetes cluster", loadbalancers="load balancer", floatingips="floating IP")
 
 
 class Target(object):
@@ -142,8 +142,12 @@ def conflict_delay(attempt, rand=random.random):
 
 
 def _describe_kinds(counts):
-    """'5 instances, 1 load balancers' from [(kind key, count)]."""
-    return ", ".join("%d %s" % (count, _KIND_WORDS.get(key, key)) for key, count in counts)
+    """'5 instances, 1 load balancer' from [(kind key, count)]."""
+    words = []
+    for key, count in counts:
+        word = _KIND_WORDS.get(key, key[:-1] if key.endswith("s") else key)
+        words.append("%d %s%s" % (count, word, "" if count == 1 else "s"))
+    return ", ".join(words)
 
 
 def _by_kind(targets, outcome):

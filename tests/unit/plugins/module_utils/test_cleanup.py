@@ -297,6 +297,27 @@ def test_conflict_timeout_zero_does_not_retry_a_409():
     assert api.deletes() == [path("subnets", "sub-1")] and result["failed"][0]["status"] == 409
 
 
+def test_each_rank_starts_with_a_line_naming_what_it_deletes():
+    class Lines(object):
+        ended = None
+
+        def __init__(self):
+            self.lines = []
+
+        def write(self, line):
+            self.lines.append(line)
+
+        def __call__(self, waiter, task_ids, pending):
+            self.lines.append("%d/%d" % (len(task_ids) - len(pending), len(task_ids)))
+
+    lines = Lines()
+    clock = FakeClock()
+    plan = plan_cleanup(record_from(dict(volumes=["v1", "v2"], loadbalancers=["lb"], floatingips=["f"])), 1, 76)
+    Cleanup(FakeApi(), 60, 60, clock=clock, sleep=clock.sleep, reporter=lines).run(plan)
+    assert lines.lines == ["step 1 of 3: deleting 1 load balancer", "1/1", "step 2 of 3: deleting 1 floating IP",
+                           "1/1", "step 3 of 3: deleting 2 volumes", "2/2"]
+
+
 def test_conflict_delays_double_to_every_10_s_with_jitter_between_half_and_all():
     assert [conflict_delay(attempt, rand=lambda: 1.0) for attempt in range(6)] == [1, 2, 4, 8, 10, 10]
     assert conflict_delay(0, rand=lambda: 0.0) == 0.5
@@ -396,7 +417,7 @@ def test_the_failure_message_names_each_resource_left_with_message_and_request_i
     message = failure_message(result)
     assert message.startswith("2 resource(s) could not be deleted: volumes vol-1: ")
     assert "(request_id req-9)" in message and "volumes vol-2:" in message and "boom" in message
-    assert "Not started, as they may depend on those: 1 networks" in message
+    assert "Not started, as they may depend on those: 1 network " in message
     assert "\n" not in message
 
 
