@@ -370,7 +370,7 @@ def cleanup_result(plan, not_started, task_ids, elapsed, check_mode):
         changed=bool(deleted) or (check_mode and any(target.outcome == "exists" for target in targets)),
         deleted=deleted,
         already_gone=gone,
-        failed=[target.failure for target in targets if target.failure is not None],
+        failed_resources=[target.failure for target in targets if target.failure is not None],
         not_started=dict((key, ids) for key, ids in _group(not_started).items()),
         # Parts went with their parent once every resource of the parent's kind is gone.
         with_parent=dict((kind, ids) for kind, ids in plan.parts.items()
@@ -393,7 +393,7 @@ def _group(targets):
 
 def failure_message(result):
     """One line naming each resource left (message and request_id) and the kinds not started."""
-    failed = result["failed"]
+    failed = result["failed_resources"]
     parts = []
     for entry in failed[:_LISTED_IN_MESSAGE]:
         text = "%s %s: %s" % (entry["kind"], entry["id"], entry["message"])
@@ -401,7 +401,7 @@ def failure_message(result):
             text += " (request_id %s)" % entry["request_id"]
         parts.append(text)
     if len(failed) > _LISTED_IN_MESSAGE:
-        parts.append("and %d more (see failed)" % (len(failed) - _LISTED_IN_MESSAGE))
+        parts.append("and %d more (see failed_resources)" % (len(failed) - _LISTED_IN_MESSAGE))
     message = "%d resource(s) could not be deleted: %s" % (len(failed), "; ".join(parts))
     if result["not_started"]:
         message += ". Not started, as they may depend on those: %s (see not_started)" % _describe_kinds(
@@ -444,7 +444,7 @@ class CleanupModule(GcoreModule):
         not_started = cleanup.run(plan, check_mode=self.module.check_mode)
         result = cleanup_result(plan, not_started, cleanup.task_ids, time.monotonic() - started,
                                 self.module.check_mode)
-        if result["failed"]:
+        if result["failed_resources"]:
             self.module.fail_json(msg=failure_message(result), **result)
         return result
 

@@ -220,7 +220,7 @@ would_delete:
   sample:
     volumes:
       - 726ecfcc-7fd0-4e30-a86e-7892524aa483
-failed:
+failed_resources:
   description:
     - Each resource left behind, with what the API said; the module fails when this is not empty.
     - C(status) is the HTTP status (null when a delete task failed or was not read), C(task_id) names

@@ -218,7 +218,7 @@ def test_each_rank_is_deleted_and_waited_for_before_the_next_rank_starts():
                                      floatingips=["fip-1"], volumes=["vol-1", "vol-2"], routers=["rt-1"],
                                      subnets=["sub-1"], networks=["net-1"])
     assert result["with_parent"] == dict(ports=["port-1"], listeners=["lis-1"], k8s_pools=["pool-1"])
-    assert result["failed"] == [] and result["already_gone"] == {} and result["not_started"] == {}
+    assert result["failed_resources"] == [] and result["already_gone"] == {} and result["not_started"] == {}
     assert len(result["task_ids"]) == 9
 
 
@@ -253,7 +253,7 @@ def test_a_failed_cluster_list_fails_the_clusters_and_stops_later_ranks():
     api = FakeApi(listing={K8S_LIST: gcore_error(500, method="GET", path=K8S_LIST, request_id="req-list")})
     result, _clock = run(dict(k8s_clusters=["k8s-id-1"], volumes=["vol-1"]), api)
     assert api.deletes() == []
-    assert result["failed"][0]["kind"] == "k8s_clusters" and result["failed"][0]["request_id"] == "req-list"
+    assert result["failed_resources"][0]["kind"] == "k8s_clusters" and result["failed_resources"][0]["request_id"] == "req-list"
     assert result["not_started"] == dict(volumes=["vol-1"])
 
 
@@ -261,13 +261,13 @@ def test_a_404_is_already_gone_not_a_failure_and_not_a_change():
     api = FakeApi(scripts={path("volumes", "vol-1"): [gcore_error(404, exception_class="VolumeNotFound")]})
     result, _clock = run(dict(volumes=["vol-1"]), api)
     assert result["already_gone"] == dict(volumes=["vol-1"])
-    assert result["deleted"] == {} and result["failed"] == [] and result["changed"] is False
+    assert result["deleted"] == {} and result["failed_resources"] == [] and result["changed"] is False
 
 
 def test_a_404_without_a_gcore_error_body_is_a_failure_not_already_gone():
     api = FakeApi(scripts={path("volumes", "vol-1"): [gcore_error(404, exception_class=None)]})
     result, _clock = run(dict(volumes=["vol-1"]), api)
-    assert result["already_gone"] == {} and result["failed"][0]["status"] == 404
+    assert result["already_gone"] == {} and result["failed_resources"][0]["status"] == 404
 
 
 def test_a_409_is_sent_again_with_growing_jittered_sleeps_until_accepted():
@@ -276,7 +276,7 @@ def test_a_409_is_sent_again_with_growing_jittered_sleeps_until_accepted():
     result, clock = run(dict(subnets=["sub-1"]), api)
     assert api.deletes() == [path("subnets", "sub-1")] * 4
     assert clock.slept[:3] == [0.75, 1.5, 3.0]  # 1, 2, 4 s with the jitter at its middle
-    assert result["deleted"] == dict(subnets=["sub-1"]) and result["failed"] == []
+    assert result["deleted"] == dict(subnets=["sub-1"]) and result["failed_resources"] == []
 
 
 def test_a_409_that_outlasts_conflict_timeout_fails_the_resource_with_the_apis_message():
@@ -284,7 +284,7 @@ def test_a_409_that_outlasts_conflict_timeout_fails_the_resource_with_the_apis_m
     api = FakeApi(scripts={path("subnets", "sub-1"): [conflict] * 100})
     result, clock = run(dict(subnets=["sub-1"], networks=["net-1"]), api, conflict_timeout=30.0)
     assert sum(clock.slept) == pytest.approx(30.0)
-    failure = result["failed"][0]
+    failure = result["failed_resources"][0]
     assert failure["status"] == 409 and failure["request_id"] == "req-409" and "ports still use it" in failure["message"]
     assert "conflict_timeout" in failure["message"]
     assert result["not_started"] == dict(networks=["net-1"])
@@ -294,7 +294,7 @@ def test_a_409_that_outlasts_conflict_timeout_fails_the_resource_with_the_apis_m
 def test_conflict_timeout_zero_does_not_retry_a_409():
     api = FakeApi(scripts={path("subnets", "sub-1"): [gcore_error(409)] * 3})
     result, _clock = run(dict(subnets=["sub-1"]), api, conflict_timeout=0.0)
-    assert api.deletes() == [path("subnets", "sub-1")] and result["failed"][0]["status"] == 409
+    assert api.deletes() == [path("subnets", "sub-1")] and result["failed_resources"][0]["status"] == 409
 
 
 def test_each_rank_starts_with_a_line_naming_what_it_deletes():
@@ -332,7 +332,7 @@ def test_a_failed_delete_fails_that_resource_the_rest_of_its_rank_goes_on_later_
     assert sorted(api.deletes()) == [path("volumes", "vol-%d" % index) for index in (1, 2, 3)]
     assert api.deletes().count(path("volumes", "vol-2")) == 1  # a write that may have been processed is not re-sent
     assert result["deleted"] == dict(volumes=["vol-1", "vol-3"])
-    assert result["failed"] == [dict(kind="volumes", id="vol-2", status=500, message=str(broken), request_id="req-500")]
+    assert result["failed_resources"] == [dict(kind="volumes", id="vol-2", status=500, message=str(broken), request_id="req-500")]
     assert result["not_started"] == dict(subnets=["sub-1"], networks=["net-1"])
     assert result["changed"] is True
 
@@ -343,7 +343,7 @@ def test_a_delete_that_may_have_been_processed_is_confirmed_by_a_get_not_sent_ag
     result, _clock = run(dict(volumes=["vol-1"]), api)
     assert api.deletes() == [path("volumes", "vol-1")]
     assert "GET " + path("volumes", "vol-1") in api.log
-    assert result["deleted"] == dict(volumes=["vol-1"]) and result["failed"] == []
+    assert result["deleted"] == dict(volumes=["vol-1"]) and result["failed_resources"] == []
 
 
 def test_a_delete_that_may_have_been_processed_waits_for_the_task_deleting_the_resource():
@@ -361,7 +361,7 @@ def test_a_delete_that_may_have_been_processed_of_a_resource_still_there_fails_i
     api = FakeApi(scripts={path("volumes", "vol-1"): [broken]})
     result, _clock = run(dict(volumes=["vol-1"]), api)
     assert api.deletes() == [path("volumes", "vol-1")]
-    assert result["failed"][0]["message"] == str(broken)
+    assert result["failed_resources"][0]["message"] == str(broken)
 
 
 def test_a_delete_task_in_error_fails_its_resource_naming_the_task_and_its_error():
@@ -370,7 +370,7 @@ def test_a_delete_task_in_error_fails_its_resource_naming_the_task_and_its_error
     api.scripts[path("volumes", "vol-1")] = [{"tasks": [task_id]}]
     api.task_states[task_id] = "ERROR"
     result, _clock = run(dict(volumes=["vol-1"], networks=["net-1"]), api)
-    failure = result["failed"][0]
+    failure = result["failed_resources"][0]
     assert failure["task_id"] == task_id and "disk busy" in failure["message"] and failure["request_id"] == "task-req"
     assert result["not_started"] == dict(networks=["net-1"])
 
@@ -382,7 +382,7 @@ def test_a_delete_task_that_does_not_end_in_time_fails_its_resource():
     api.task_states[task_id] = "RUNNING"
     result, clock = run(dict(volumes=["vol-1"]), api, wait_timeout=20.0)
     assert clock.now == pytest.approx(20.0)
-    assert "has not ended (RUNNING) within wait_timeout" in result["failed"][0]["message"]
+    assert "has not ended (RUNNING) within wait_timeout" in result["failed_resources"][0]["message"]
 
 
 def test_parts_of_a_kind_with_a_failure_stay_out_of_with_parent():
@@ -463,8 +463,8 @@ def test_the_module_fails_at_the_end_with_every_result_key():
     result, failed = run_module(gcore_cleanup.main, dict(created=dict(volumes=["vol-1"], networks=["n"]),
                                                          project_id=1, region_id=76), api)
     assert failed and result["msg"].startswith("1 resource(s) could not be deleted: volumes vol-1")
-    assert result["not_started"] == dict(networks=["n"]) and result["failed"][0]["kind"] == "volumes"
-    assert set(result) >= set(["deleted", "already_gone", "failed", "task_ids", "elapsed", "with_parent"])
+    assert result["not_started"] == dict(networks=["n"]) and result["failed_resources"][0]["kind"] == "volumes"
+    assert set(result) >= set(["deleted", "already_gone", "failed_resources", "task_ids", "elapsed", "with_parent"])
 
 
 def test_the_module_in_check_mode_sends_no_delete():
