@@ -4,6 +4,7 @@
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -273,3 +274,48 @@ def test_a_cluster_is_deleted_by_the_name_its_id_is_listed_under(collections_pat
     assert [entry["path"] for entry in quick.timeline() if entry["method"] == "DELETE"] == [
         "/cloud/v2/k8s/clusters/1/76/k8s-by-name"]
     assert run.result["with_parent"] == {"k8s_pools": cluster["created_resources"]["k8s_pools"]}
+
+
+BUILD_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/gcore.tasks.all:
+      project_id: 1
+      region_id: 76
+  tasks:
+    - name: Create the network
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/networks/{project_id}/{region_id}
+        body: {name: kept-net}
+    - name: Create the volumes
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/volumes/{project_id}/{region_id}
+        bodies:
+          - {source: new-volume, name: kept-1, size: 1}
+          - {source: new-volume, name: kept-2, size: 1}
+"""
+TEARDOWN = Path(__file__).resolve().parents[2] / "examples" / "teardown.yml"
+
+
+def test_the_teardown_playbook_deletes_what_the_record_fact_holds_and_empties_it(run_playbook, quick, tmp_path):
+    cache = dict(ANSIBLE_CACHE_PLUGIN="jsonfile", ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path / "facts"))
+    built = run_playbook(BUILD_PLAYBOOK, env=cache)
+    assert built.rc == 0, built.stdout + built.stderr
+    assert len(quick.resources()) == 3
+    run = run_playbook(str(TEARDOWN), env=cache)
+    assert run.rc == 0, run.stdout + run.stderr
+    teardown = run.result("Delete every resource of the record, in dependency order")["result"]
+    assert set(teardown["deleted"]) == set(["networks", "volumes"]) and len(teardown["deleted"]["volumes"]) == 2
+    assert quick.resources() == []
+    assert "Deleted 3 resource(s); 0 were already gone." in run.result("Say what was deleted")["result"]["msg"]
+    cached = json.loads(next((tmp_path / "facts").glob("*localhost")).read_text())
+    cached = json.loads(cached["__payload__"]) if "__payload__" in cached else cached  # ansible-core 2.19 wraps it
+    assert cached["gcore_created_record"]["created_resources"] == {}
+    again = run_playbook(str(TEARDOWN), env=cache)
+    assert again.rc == 0
+    result = again.result("Delete every resource of the record, in dependency order")
+    assert result["result"]["changed"] is False and result["result"]["deleted"] == {}
+    assert [status for _route, status in deletes(quick)] == [200, 200, 200]
