@@ -458,6 +458,15 @@ def test_the_module_deletes_a_record_and_a_failed_result_together():
     assert result["deleted"] == dict(volumes=["vol-1", "vol-2"]) and result["changed"] is True
 
 
+def test_the_module_in_a_rescue_of_another_modules_failure_deletes_the_record():
+    api = FakeApi()
+    record = dict(created_resources=dict(volumes=["vol-1"]), scopes={"vol-1": dict(project_id=1, region_id=76)})
+    assert_failed = dict(failed=True, changed=False, msg="Assertion failed", assertion="x", evaluated_to=False)
+    result, failed = run_module(gcore_cleanup.main, dict(created=[record, assert_failed]), api)
+    assert not failed, result
+    assert api.deletes() == ["/cloud/v1/volumes/1/76/vol-1"]
+
+
 def test_the_module_fails_at_the_end_with_every_result_key():
     api = FakeApi(scripts={path("volumes", "vol-1"): [gcore_error(403, exception_class="Forbidden")]})
     result, failed = run_module(gcore_cleanup.main, dict(created=dict(volumes=["vol-1"], networks=["n"]),
