@@ -469,6 +469,12 @@ def test_volume_while_creating_and_fail_prefix(sb, http, clock, validate):
     failed = validate("TaskSerializer", get_task(http, sb, tid))
     assert failed["state"] == "ERROR" and "Quota exceeded" in failed["error"]
     assert failed["created_resources"] is None
+    # the failed volume stays, in an error state, until it is deleted
+    failed_vol = validate("VolumeSerializer", http.get(sb.url + "/cloud/v1/volumes/1/1/" + vol["id"]).json())
+    assert (failed_vol["status"], failed_vol["task_id"], failed_vol["creator_task_id"]) == ("error", None, tid)
+    (dtid,) = http.delete(sb.url + "/cloud/v1/volumes/1/1/" + vol["id"]).json()["tasks"]
+    clock.advance(1)
+    assert get_task(http, sb, dtid)["state"] == "FINISHED"
     assert_error(http.get(sb.url + "/cloud/v1/volumes/1/1/" + vol["id"]), 404)
 
 
@@ -546,7 +552,9 @@ def test_fault_503_html_body_before_auth(sb, http):
     assert r.headers["Content-Type"] == "text/html"
     assert r.headers["X-Request-ID"]
     assert list_tasks(http, sb)["count"] == 0
-    assert sb.counters() == {"total": 2, "writes": 0, "routes": {"GET /cloud/v1/tasks": 2}}
+    counts = sb.counters()
+    assert (counts["total"], counts["writes"], counts["routes"]) == (2, 0, {"GET /cloud/v1/tasks": 2})
+    assert (counts["methods"], counts["served"], counts["throttled"]) == ({"GET": 2}, 2, 0)
 
 
 def test_fault_reset_truncate_hang(sb, http, validate):
@@ -592,7 +600,9 @@ def test_request_log_and_counter_reset(sb, http):
     assert log[0]["headers"]["User-Agent"] == "gcore.tasks-tests/1.0"
     assert log[0]["headers"]["Authorization"] == "APIKey " + KEY
     assert '"vol-x"' in log[1]["body"]
-    assert requests.post(sb.url + "/_sandbox/counters/reset").json() == {"total": 0, "writes": 0, "routes": {}}
+    assert requests.post(sb.url + "/_sandbox/counters/reset").json() == {
+        "total": 0, "writes": 0, "routes": {}, "methods": {}, "write_routes": {}, "served": 0, "throttled": 0,
+        "throttled_writes": 0, "throttled_routes": {}}
     assert sb.requests() == []
     assert list_tasks(http, sb)["count"] == 1  # reset of counters keeps tasks
     assert requests.post(sb.url + "/_sandbox/reset").json() == {"ok": True}
