@@ -682,6 +682,69 @@ class Sandbox:
     def add_task(self, **spec):
         return self.add_tasks([spec])[0]
 
+    def crowd(self, count, task_type="create_volume", project_id=1, region_id=1, state="RUNNING",
+              created_offset=0.0):
+        """Seed ``count`` other tasks of one type in a project/region that stay ``state``
+        (NEW, RUNNING: never end; FINISHED or ERROR: already ended).  Fast: 1,000 in a few ms."""
+        if state not in TASK_STATES:
+            raise ValueError("state must be one of %s" % ", ".join(TASK_STATES))
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 1_000_000:
+            raise ValueError("count must be an integer from 0 to 1000000")
+        spec = {"task_type": task_type, "project_id": project_id, "region_id": region_id,
+                "created_offset": created_offset}
+        if state == "NEW":
+            spec["queued"] = None
+        elif state == "RUNNING":
+            spec["duration"] = None
+        else:
+            spec.update(duration=0.0, outcome=state)
+        now_us = self.now_us()
+        kw = self._spec_to_task(spec, now_us)
+        with self._lock:
+            out = []
+            for _unused in range(count):
+                kw["resources"] = self._auto_resources(task_type)
+                out.append(self._new_task(**kw).id)
+            return out
+
+    def resources(self, kind=None, project_id=None, region_id=None, include_gone=False):
+        """Every resource the sandbox keeps, as the API renders it, plus ``kind`` and ``phase``
+        (creating, ready, deleting, error, error_deleting; None once gone), in creation order."""
+        if kind is not None and kind not in KINDS:
+            raise ValueError("kind must be one of %s" % ", ".join(KINDS))
+        with self._lock:
+            now_us = self.now_us()
+            out = []
+            for res in (self._store[kind] if kind else self._res).values():
+                if project_id is not None and res.project_id != project_id:
+                    continue
+                if region_id is not None and res.region_id != region_id:
+                    continue
+                phase = self._phase(res, now_us)
+                if phase is None and not include_gone:
+                    continue
+                doc = self._render(res, phase or "deleting", now_us) if phase is None else \
+                    self._render(res, phase, now_us)
+                if phase is None:
+                    doc["status"], doc["task_id"] = "gone", None
+                doc.update(kind=res.kind, phase=phase)
+                out.append(doc)
+            return out
+
+    def resource(self, resource_id):
+        """One resource by ID (or a k8s cluster by name), rendered as in resources(); None if unknown."""
+        with self._lock:
+            found = self._res.get(resource_id)
+            if found is None:
+                named = [r for r in self._store["k8s_clusters"].values() if r.name == resource_id]
+                found = named[-1] if named else None
+        if found is None:
+            return None
+        for doc in self.resources(found.kind, include_gone=True):
+            if doc["id"] == found.id:
+                return doc
+        return None
+
     def task(self, task_id):
         """The task as the API would render it now, or None."""
         with self._lock:
@@ -1648,7 +1711,7 @@ class Sandbox:
         _HANDLERS["DELETE %s/{project_id}/{region_id}/{resource_id}" % _spec["list"]] = "api_delete_" + _kind
 
     # ------------------------------------------------------------ control API over HTTP
-    def control(self, method, path, body):
+    def control(self, method, path, body, query=""):
         """Handle /_sandbox/...; returns (status, json-able body or None)."""
         try:
             payload = _json_body(body, allow_empty=True)
@@ -1692,6 +1755,22 @@ class Sandbox:
                 if method == "GET":
                     with self._lock:
                         return 200, dict(self.config)
+            if path == "/_sandbox/crowd" and method == "POST":
+                if not isinstance(payload, dict):
+                    raise ValueError("body must be an object")
+                return 200, {"tasks": self.crowd(**payload)}
+            if path == "/_sandbox/resources" and method == "GET":
+                q = urllib.parse.parse_qs(query)
+                return 200, {"resources": self.resources(
+                    q.get("kind", [None])[-1],
+                    int(q["project_id"][-1]) if "project_id" in q else None,
+                    int(q["region_id"][-1]) if "region_id" in q else None,
+                    q.get("include_gone", ["false"])[-1].lower() in ("1", "true", "yes"))}
+            if path == "/_sandbox/timeline" and method == "GET":
+                q = urllib.parse.parse_qs(query)
+                return 200, {"requests": self.timeline(
+                    float(q["since"][-1]) if "since" in q else None,
+                    float(q["until"][-1]) if "until" in q else None)}
             if path == "/_sandbox/counters" and method == "GET":
                 return 200, self.counters()
             if path == "/_sandbox/counters/reset" and method == "POST":
@@ -1919,7 +1998,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self._read_body()
         sb = self.server.sandbox
         if path.startswith("/_sandbox/") or path == "/_sandbox":
-            status, payload = sb.control(self.command, path, body)
+            status, payload = sb.control(self.command, path, body, query)
             self._send(status, payload)
             return
         request_id = str(uuid.uuid4())
