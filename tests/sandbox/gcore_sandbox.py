@@ -2,8 +2,12 @@
 
 The answers follow tests/contract/gcore-cloud-tasks.openapi.yaml: the six
 ``/cloud/v1/tasks`` paths plus volume create/list/get/patch/delete as an example
-of a write call that answers with task IDs.  A small control API under
-``/_sandbox/`` (no auth) seeds tasks, injects faults, and reads counters.
+of a write call that answers with task IDs.  Every common write kind (KINDS:
+volumes, instances, networks, subnets, floating IPs, load balancers, k8s clusters,
+routers) is a resource the sandbox keeps, listed with the API's filters, moving
+through statuses with its tasks, and refusing deletes the real API refuses.  A small
+control API under ``/_sandbox/`` (no auth) seeds tasks, injects faults, sets a rate
+limit / clock offset / upper-case task IDs, and reads counters and the timeline.
 See README.md beside this file.
 
 Library use::
@@ -2106,12 +2110,21 @@ def main(argv=None):
     parser.add_argument("--volume-queue", type=float, default=0.3)
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds added to every /cloud/ response")
+    parser.add_argument("--rate-limit", type=float, default=0.0,
+                        help="account-wide /cloud/ requests per second (429 + Retry-After beyond it; 0 = off)")
+    parser.add_argument("--clock-offset", type=float, default=0.0,
+                        help="seconds added to the API's timestamps and Date header")
+    parser.add_argument("--upper-task-ids", action="store_true", help="answer task IDs in upper case")
     args = parser.parse_args(argv)
 
     try:
         sandbox = Sandbox(api_key=args.api_key, host=args.host, port=args.port,
                           volume_duration=args.volume_duration,
                           volume_queue=args.volume_queue, latency=args.latency)
+        sandbox.configure(rate_limit=args.rate_limit, clock_offset=args.clock_offset,
+                          upper_task_ids=args.upper_task_ids)
+        sandbox._defaults.update(rate_limit=args.rate_limit, clock_offset=args.clock_offset,
+                                 upper_task_ids=args.upper_task_ids)
     except ValueError as exc:
         parser.error(str(exc))
     done = threading.Event()

@@ -1142,3 +1142,25 @@ def test_crowd_seeds_a_thousand_active_tasks_fast_and_timeline_bounds(sb, http, 
         ("GET /cloud/v1/tasks", 200, False)]
     res = requests.get(sb.url + "/_sandbox/resources", params={"kind": "volumes"}).json()
     assert res == {"resources": []}
+
+
+def test_rate_limit_holds_across_concurrent_clients_and_every_served_write_made_one_task():
+    with Sandbox(api_key=KEY, volume_duration=0.3, volume_queue=0.05) as real:
+        real.configure(rate_limit=10, rate_limit_retry_after=30)
+        codes = []
+
+        def one(n):
+            r = requests.post(real.url + "/cloud/v1/volumes/1/2", headers=AUTH,
+                              json={"source": "new-volume", "name": "vol-%02d" % n, "size": 1})
+            codes.append(r.status_code)
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(30)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        served = codes.count(200)
+        assert served + codes.count(429) == 30 and 10 <= served < 30  # a slow machine may cross a second
+        assert len(real.task_ids()) == served == len(real.resources("volumes"))
+        counts = real.counters()
+        assert (counts["served"], counts["throttled_writes"]) == (served, 30 - served)
