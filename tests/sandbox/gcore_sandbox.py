@@ -466,7 +466,7 @@ class _Res:
 
 class _Fault:
     __slots__ = ("route", "status", "body", "content_type", "headers", "times",
-                 "latency", "action")
+                 "latency", "action", "after")
 
     def matches(self, method, route_key, path):
         if self.route == "*":
@@ -479,7 +479,8 @@ class _Fault:
     def describe(self):
         return {"route": self.route, "status": self.status, "body": self.body,
                 "content_type": self.content_type, "headers": dict(self.headers),
-                "times": self.times, "latency": self.latency, "action": self.action}
+                "times": self.times, "latency": self.latency, "action": self.action,
+                "after": self.after}
 
 
 # --------------------------------------------------------------------------- sandbox
@@ -773,12 +774,14 @@ class Sandbox:
             return True
 
     def add_fault(self, route="*", status=503, body=None, content_type=None, headers=None,
-                  times=1, latency=0.0, action=None):
+                  times=1, latency=0.0, action=None, after=0):
         """Queue a fault for the next ``times`` requests matching ``route``.
 
         ``route``: "*" (every /cloud/ request), "METHOD template" as in counters
         (e.g. "GET /cloud/v1/tasks/{task_id}"), "UNMATCHED", or a template/path
-        without method (any method).  ``times=None`` means until cleared.
+        without method (any method).  ``times=None`` means until cleared.  ``after``: the
+        first ``after`` matching requests pass untouched (e.g. a key revoked after 20 requests:
+        ``add_fault("*", 401, times=None, after=20)``).
         """
         fault = _Fault()
         if not isinstance(route, str) or not route:
@@ -807,6 +810,9 @@ class Sandbox:
         if action not in FAULT_ACTIONS:
             raise ValueError("action must be null, 'reset', 'truncate' or 'hang'")
         fault.action = action
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise ValueError("after must be a non-negative integer")
+        fault.after = after
         with self._lock:
             self._faults.append(fault)
         return fault.describe()
@@ -953,6 +959,9 @@ class Sandbox:
             fault = None
             for f in self._faults:
                 if f.matches(method, route_key, path):
+                    if f.after > 0:  # lets the first `after` matching requests through
+                        f.after -= 1
+                        continue
                     fault = f
                     if f.times is not None:
                         f.times -= 1

@@ -1164,3 +1164,11 @@ def test_rate_limit_holds_across_concurrent_clients_and_every_served_write_made_
         assert len(real.task_ids()) == served == len(real.resources("volumes"))
         counts = real.counters()
         assert (counts["served"], counts["throttled_writes"]) == (served, 30 - served)
+
+
+def test_a_fault_after_n_requests_revokes_the_key_midway(sb, http):
+    sb.add_fault(route="*", status=401, times=None, after=3)
+    codes = [http.get(sb.url + "/cloud/v1/tasks").status_code for _unused in range(5)]
+    assert codes == [200, 200, 200, 401, 401]
+    assert http.get(sb.url + "/cloud/v1/tasks").json()["exception_class"] == "NotAuthenticated"
+    assert sb.faults()[0]["after"] == 0
