@@ -162,7 +162,7 @@ DEFAULT_USER_ID = 1001
 DEFAULT_CLIENT_ID = 10001
 REGION_NAME = "Sandbox-1"
 REQUEST_LOG_SIZE = 1000
-TIMELINE_SIZE = 1_000_000
+TIMELINE_SIZE = 200_000
 MAX_BODY = 8 * 1024 * 1024
 
 #: (method, template) of every API route, in match order (literal paths such as
@@ -882,7 +882,7 @@ class Sandbox:
         return copy.deepcopy(items)
 
     def timeline(self, since=None, until=None):
-        """Every /cloud/ request since the last reset (up to 1,000,000), oldest first, as
+        """Every /cloud/ request since the last reset (the latest 200,000), oldest first, as
         {t (host epoch seconds, the sandbox clock), method, route, path, status, client,
         throttled, write}; ``since``/``until`` (epoch seconds) bound ``t`` (inclusive)."""
         with self._lock:
@@ -1579,16 +1579,16 @@ class Sandbox:
                             vol.id in volume_ids or vol.extra.get("delete_on_termination")):
                         vol.delete_task, vol.updated_us = task, now_us
                 for fip in self._store["floatingips"].values():
-                    if delete_floatings and fip.instance_id == res.id and self._phase(fip, now_us) in ("ready", "error"):
+                    if delete_floatings and fip.instance_id == res.id \
+                            and self._phase(fip, now_us) in ("ready", "error"):
                         fip.delete_task, fip.updated_us = task, now_us
             return 200, {"tasks": [task.id]}
 
     @staticmethod
     def _tag_filter(q, name):
-        values = q._values(name)
-        if not values or not values[-1].strip():
+        text = q.str_one(name)
+        if text is None or not text.strip():
             return None
-        text = values[-1]
         try:
             parsed = json.loads(text)
         except ValueError:

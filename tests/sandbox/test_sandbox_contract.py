@@ -933,11 +933,14 @@ def test_lists_page_with_limit_and_offset_and_count_every_match(sb, http, clock)
     assert http.get(sb.url + "/cloud/v1/networks/1/3").json()["count"] == 0  # another region
 
 
+def names(page):
+    return sorted(item["name"] for item in page["results"])
+
+
 def test_list_filters_by_name_tags_network_and_instance(sb, http, clock):
     post(http, sb, "/cloud/v2/instances", {"name": "web-01", "tags": {"env": "prod", "team": "a"}})
     post(http, sb, "/cloud/v2/instances", {"name": "WEB-02", "tags": {"env": "dev"}})
     post(http, sb, "/cloud/v2/instances", {"name": "db-01"})
-    names = lambda page: sorted(item["name"] for item in page["results"])  # noqa: E731
     assert names(listing(http, sb, "/cloud/v1/instances", {"name": "web"})) == ["WEB-02", "web-01"]
     assert names(listing(http, sb, "/cloud/v1/instances", {"tag_key_value": '{"env": "prod"}'})) == ["web-01"]
     assert names(listing(http, sb, "/cloud/v1/instances",
