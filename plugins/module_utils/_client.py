@@ -31,10 +31,18 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
     Retry = object
 
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import (  # noqa: F401  (re-exported)
+    MAYBE_PROCESSED,
+    RETRY_STATUSES,
+    ApiError,
+    GcoreError,
+    MalformedAnswerError,
+    MaybeProcessedError,
+    NoAnswerError,
+)
 from ansible_collections.gcore.tasks.plugins.module_utils._version import COLLECTION_VERSION
 
 DEFAULT_API_URL = "https://api.gcore.com"
-RETRY_STATUSES = (408, 409, 429, 500, 502, 503, 504)
 BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 8.0
 RETRY_AFTER_MAX = 60.0
@@ -48,61 +56,9 @@ MAX_JSON_DEPTH = 100
 _SURROGATE_RE = re.compile(u"[\ud800-\udfff]")
 # Methods whose calls may be sent again after any failure; every other call is a write.
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-MAYBE_PROCESSED = "the call may have been processed: check before sending it again"
 _BODY_SNIPPET = 120
 # Set while this thread sends a write call that must not be repeated (read by _CappedRetry).
 _WRITE_CALL = threading.local()
-
-
-class GcoreError(Exception):
-    """Any failure talking to the Gcore API, with what the API said about it.
-
-    It never holds the API key: only the method, the path, the full URL called (without
-    credentials or query), the status and the fields of Gcore's error body
-    (exception_class, message, request_id).
-    """
-
-    def __init__(self, message, status=None, method=None, path=None, exception_class=None, request_id=None,
-                 details=None, permanent=False, maybe_processed=False, url=None):
-        super(GcoreError, self).__init__(message)
-        self.permanent = permanent
-        self.url = url
-        # A write that reached the API and may have been acted on: never to be sent again blindly.
-        self.maybe_processed = maybe_processed
-        self.message = message
-        self.status = status
-        self.method = method
-        self.path = path
-        self.exception_class = exception_class
-        self.request_id = request_id
-        self.details = details
-
-    @property
-    def retryable(self):
-        """True when trying again later may succeed (throttling, gateway trouble, network)."""
-        return not self.permanent and (self.status is None or self.status in RETRY_STATUSES)
-
-    def to_dict(self):
-        """The error as a plain dict, for a module's C(failure) return value."""
-        return {
-            "status": self.status,
-            "method": self.method,
-            "path": self.path,
-            "url": self.url,
-            "exception_class": self.exception_class,
-            "message": self.message,
-            "request_id": self.request_id,
-            "details": self.details,
-        }
-
-    def __str__(self):
-        head = "%s %s failed" % (self.method, self.path) if self.method and self.path else ""
-        what = " ".join(part for part in ("HTTP %s" % self.status if self.status is not None else "",
-                                          self.exception_class or "") if part)
-        text = ": ".join(part for part in (head, what, self.message) if part)
-        if self.request_id:
-            text += " (request_id %s)" % self.request_id
-        return " ".join(text.split())
 
 
 def capped(seconds, moment):
@@ -322,18 +278,18 @@ class GcoreClient(object):
                 body = response.content
                 break
             except requests.exceptions.SSLError as exc:
-                raise GcoreError("TLS verification failed: %s" % _first_line(_cause(exc)), method=method, path=path,
-                                 permanent=True)
+                raise NoAnswerError("TLS verification failed: %s" % _first_line(_cause(exc)), method=method,
+                                    path=path, permanent=True)
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
                 # The body broke after the headers: outside urllib3's Retry, so retried here (reads only).
                 what = "the answer was cut off"
                 if isinstance(exc, requests.exceptions.ContentDecodingError):
                     what = "the answer does not decode as its Content-Encoding header says"
                 if not repeatable:
-                    raise GcoreError("%s (%s); %s" % (what, _first_line(_cause(exc)), MAYBE_PROCESSED),
-                                     method=method, path=path, maybe_processed=True)
+                    raise MaybeProcessedError.from_error(NoAnswerError(
+                        "%s (%s)" % (what, _first_line(_cause(exc))), method=method, path=path))
                 if attempt >= self.retries or (self.not_after is not None and time.monotonic() >= self.not_after):
-                    raise GcoreError("%s: %s" % (what, _first_line(_cause(exc))), method=method, path=path)
+                    raise NoAnswerError("%s: %s" % (what, _first_line(_cause(exc))), method=method, path=path)
                 attempt += 1
                 time.sleep(capped(min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1)), self.not_after))
             except requests.exceptions.RequestException as exc:
@@ -343,8 +299,7 @@ class GcoreClient(object):
         if response.status_code >= 300:
             error = _error_from_response(response, method, path)
             if not repeatable and response.status_code >= 500:
-                error.maybe_processed = True
-                error.message = "%s; %s" % (error.message, MAYBE_PROCESSED)
+                error = MaybeProcessedError.from_error(error)
             raise error
         if not body.strip():
             return response.status_code, None
@@ -352,30 +307,28 @@ class GcoreClient(object):
             return response.status_code, make_safe(response.json())
         except (RecursionError, ValueError) as exc:
             deep = isinstance(exc, RecursionError) or "nested deeper" in str(exc)
-            if deep:  # a write answered 2xx reached the API: say it may have been processed
-                raise GcoreError(
-                    "the answer is nested too deeply to read%s" % ("" if repeatable else "; " + MAYBE_PROCESSED),
-                    status=response.status_code, method=method, path=path,
-                    request_id=response.headers.get("X-Request-ID"), permanent=True, maybe_processed=not repeatable)
-            raise GcoreError(
-                "the answer is not JSON (Content-Type %s): %s%s" % (
-                    response.headers.get("Content-Type", "unknown"), _snippet(response.text),
-                    "" if repeatable else "; " + MAYBE_PROCESSED),
-                status=response.status_code, method=method, path=path,
-                request_id=response.headers.get("X-Request-ID"), maybe_processed=not repeatable)
+            if deep:
+                message = "the answer is nested too deeply to read"
+            else:
+                message = "the answer is not JSON (Content-Type %s): %s" % (
+                    response.headers.get("Content-Type", "unknown"), _snippet(response.text))
+            error = MalformedAnswerError(message, status=response.status_code, method=method, path=path,
+                                         request_id=response.headers.get("X-Request-ID"))
+            # A write answered 2xx reached the API: say it may have been processed.
+            raise error if repeatable else MaybeProcessedError.from_error(error)
 
     def get_task(self, task_id):
         """GET /cloud/v1/tasks/{task_id}. The ID must already be validated; the answer must be an object."""
         path = "/cloud/v1/tasks/%s" % task_id
         task = self.request("GET", path)
         if not isinstance(task, dict):
-            raise GcoreError("the answer is not a task object but %s" % _json_kind(task), status=200, method="GET",
-                             path=path, url=self.shown_url + path, permanent=True)
+            raise MalformedAnswerError("the answer is not a task object but %s" % _json_kind(task), status=200,
+                                       method="GET", path=path, url=self.shown_url + path)
         answered = task.get("id")
         if isinstance(answered, str) and answered.lower() != task_id.lower():
             # A cache or proxy mixing answers up: another task's created IDs must never pass for this one's.
-            raise GcoreError("the answer is another task (%s), not the one asked for" % answered[:64], status=200,
-                             method="GET", path=path, url=self.shown_url + path, permanent=True)
+            raise MalformedAnswerError("the answer is another task (%s), not the one asked for" % answered[:64],
+                                       status=200, method="GET", path=path, url=self.shown_url + path)
         return task
 
     def list_page(self, path, params=None, limit=MAX_PAGE_SIZE, offset=0):
@@ -398,8 +351,8 @@ class GcoreClient(object):
                                   or page["count"] < 0):
             problem = "count is %s, not a non-negative integer" % _json_kind(page["count"])
         if problem:
-            raise GcoreError("malformed list answer: %s" % problem, status=200, method="GET", path=path,
-                             url=self.shown_url + path, permanent=True)
+            raise MalformedAnswerError("malformed list answer: %s" % problem, status=200, method="GET", path=path,
+                                       url=self.shown_url + path)
         results = page["results"]
         count = page.get("count")
         return (offset + len(results) if count is None else count), results
@@ -417,9 +370,9 @@ class GcoreClient(object):
             count, results = self.list_page(path, params, size, offset)
             ids = [item.get("id") for item in results if isinstance(item.get("id"), str)]
             if offset and ids and seen.issuperset(ids):
-                raise GcoreError("malformed list answer: the page at offset %d holds only items already read "
-                                 "(count says %d): the endpoint ignores offset" % (offset, count), status=200,
-                                 method="GET", path=path, url=self.shown_url + path, permanent=True)
+                raise MalformedAnswerError("malformed list answer: the page at offset %d holds only items already "
+                                           "read (count says %d): the endpoint ignores offset" % (offset, count),
+                                           status=200, method="GET", path=path, url=self.shown_url + path)
             seen.update(ids)
             if limit is not None:
                 results = results[:limit - offset]
@@ -489,16 +442,16 @@ def _never_sent(exc):
 def _error_from_exception(exc, method, path, timeout, repeatable):
     """GcoreError for a request that got no answer; a write that may have reached the API says so."""
     if isinstance(exc, _UNBUILDABLE):
-        return GcoreError("the request could not be built, so nothing was sent: %s" % _first_line(exc),
-                          method=method, path=path, permanent=True)
+        return NoAnswerError("the request could not be built, so nothing was sent: %s" % _first_line(exc),
+                             method=method, path=path, permanent=True)
     cause = _cause(exc)
     if not repeatable and not _never_sent(exc):
         what = ("no answer within %ss" % timeout if isinstance(exc, requests.exceptions.Timeout)
                 or "ReadTimeoutError" in type(cause).__name__ else "connection lost: %s" % _first_line(cause))
-        return GcoreError("%s; %s" % (what, MAYBE_PROCESSED), method=method, path=path, maybe_processed=True)
+        return MaybeProcessedError.from_error(NoAnswerError(what, method=method, path=path))
     if isinstance(exc, requests.exceptions.Timeout) or "ReadTimeoutError" in type(cause).__name__:
-        return GcoreError("no answer within %ss" % timeout, method=method, path=path)
-    return GcoreError("connection failed: %s" % _first_line(cause), method=method, path=path)
+        return NoAnswerError("no answer within %ss" % timeout, method=method, path=path)
+    return NoAnswerError("connection failed: %s" % _first_line(cause), method=method, path=path)
 
 
 def _error_from_response(response, method, path):
@@ -508,16 +461,18 @@ def _error_from_response(response, method, path):
     except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict) and (body.get("message") or body.get("exception_class")):
-        details = dict((k, v) for k, v in body.items() if k not in ("message", "exception_class", "request_id"))
-        return GcoreError(
+        details = dict((k, v) for k, v in body.items()
+                       if k not in ("message", "exception_class", "request_id", "invalid_fields"))
+        return ApiError(
             str(body.get("message") or response.reason or "error"),
             status=response.status_code, method=method, path=path,
             exception_class=body.get("exception_class"),
             request_id=body.get("request_id") or request_id,
+            invalid_fields=body.get("invalid_fields"),
             details=details or None)
     content_type = response.headers.get("Content-Type", "unknown")
     snippet = _snippet(response.text)
     message = "%s; the body is not a Gcore error (Content-Type %s)" % (response.reason or "error", content_type)
     if snippet:
         message += ": %s" % snippet
-    return GcoreError(message, status=response.status_code, method=method, path=path, request_id=request_id)
+    return ApiError(message, status=response.status_code, method=method, path=path, request_id=request_id)

@@ -14,12 +14,8 @@ import datetime
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import (
-    DEFAULT_API_URL,
-    MAX_PAGE_SIZE,
-    READ_CONCURRENCY,
-    GcoreError,
-)
+from ansible_collections.gcore.tasks.plugins.module_utils._client import DEFAULT_API_URL, MAX_PAGE_SIZE, READ_CONCURRENCY
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, GcoreError, MalformedAnswerError
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     FINAL_STATES,
     format_timestamp,
@@ -178,9 +174,8 @@ class TaskWaiter(object):
             return None
         first = self.vanished[task_ids[0]]
         message = "the API knows none of the %d task(s) at %s" % (len(task_ids), api_url_hint(first))
-        return GcoreError(message, status=first.status, exception_class=first.exception_class,
-                          request_id=first.request_id, permanent=True, url=first.url, path=first.path,
-                          method=first.method)
+        return ApiError(message, status=first.status, exception_class=first.exception_class,
+                        request_id=first.request_id, url=first.url, path=first.path, method=first.method)
 
     def _report_round(self, task_ids, pending):
         if self.on_round is None:
@@ -314,7 +309,7 @@ class TaskWaiter(object):
             self.tasks[task_id] = self.client.get_task(task_id)
             self.broken.pop(task_id, None)
         except GcoreError as exc:
-            if exc.status is not None and 200 <= exc.status < 300:
+            if isinstance(exc, MalformedAnswerError):
                 self.broken[task_id] = exc
                 return None
             if exc.status != 404 or not exc.exception_class:
@@ -407,6 +402,33 @@ class TaskWaiter(object):
         if crowded:
             crowded_keys.add(key)
         return missing
+
+
+class TasksRead(object):
+    """What read_tasks found: C(tasks) in the order asked (when none is missing), C(missing) the IDs
+    the API does not know, C(not_found) the 404 of the first, C(none_known) when it knew none at all."""
+
+    def __init__(self, tasks, missing, not_found, none_known):
+        self.tasks = tasks
+        self.missing = missing
+        self.not_found = not_found
+        self.none_known = none_known
+
+
+def read_tasks(client, task_ids):
+    """Read exactly these tasks with one poll round of the wait engine; return a TasksRead.
+
+    A task answered with something that is not a task raises its MalformedAnswerError.
+    """
+    reader = TaskWaiter(client)
+    reader.poll(task_ids)
+    for task_id in task_ids:
+        if task_id in reader.broken:
+            raise reader.broken[task_id]
+    missing = [task_id for task_id in task_ids if task_id in reader.vanished]
+    if missing:
+        return TasksRead([], missing, reader.vanished[missing[0]], reader.unknown_api_error(task_ids) is not None)
+    return TasksRead([reader.tasks[task_id] for task_id in task_ids], [], None, False)
 
 
 def api_url_hint(error):

@@ -123,7 +123,7 @@ failure:
   type: dict
 """
 
-from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskAckModule
+from ansible_collections.gcore.tasks.plugins.module_utils._task_ack import TaskAckModule
 
 
 def main():

@@ -168,7 +168,7 @@ failure:
   type: dict
 """
 
-from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskInfoModule
+from ansible_collections.gcore.tasks.plugins.module_utils._task_info import TaskInfoModule
 
 
 def main():

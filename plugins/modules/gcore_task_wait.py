@@ -244,7 +244,7 @@ ansible_facts:
       returned: always
 """
 
-from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskWaitModule
+from ansible_collections.gcore.tasks.plugins.module_utils._task_wait import TaskWaitModule
 
 
 def main():

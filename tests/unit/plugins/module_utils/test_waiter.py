@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, GcoreError, MalformedAnswerError, NoAnswerError
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import parse_timestamp
 from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter, poll_delay
 
@@ -62,7 +62,7 @@ class FakeApi(object):
     def get_task(self, task_id):
         self._maybe_fail("GET", "/cloud/v1/tasks/" + task_id)
         if task_id not in self.tasks:
-            raise GcoreError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
+            raise ApiError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
                              exception_class="TaskNotFound", url="https://api.example/cloud/v1/tasks/" + task_id)
         return self.render(task_id)
 
@@ -156,7 +156,7 @@ def test_a_vanished_task_is_an_error_for_that_task_only(api):
 
 def test_retryable_api_errors_are_tolerated_until_the_deadline(api):
     task_id = api.add(3)
-    api.failures = [GcoreError("down", status=503), GcoreError("slow", status=None)]
+    api.failures = [ApiError("down", status=503), NoAnswerError("slow")]
     waiter = waiter_for(api)
     assert waiter.wait([task_id], timeout=60, interval=1) == []
     assert waiter.tasks[task_id]["state"] == "FINISHED"
@@ -167,7 +167,7 @@ def test_non_retryable_api_errors_stop_the_wait_and_keep_what_was_read(api):
     waiter = waiter_for(api)
     api.now = 2
     waiter.poll(task_ids)
-    api.failures = [GcoreError("bad key", status=401)] * 3
+    api.failures = [ApiError("bad key", status=401)] * 3
     with pytest.raises(GcoreError):
         waiter.wait(task_ids, timeout=60, interval=1)
     assert waiter.tasks[task_ids[0]]["state"] == "FINISHED"
@@ -329,8 +329,8 @@ def test_the_per_task_reads_of_a_round_go_out_concurrently():
 
 
 @pytest.mark.parametrize("failure", [
-    GcoreError("Internal", status=500), GcoreError("Bad request", status=400), GcoreError("Forbidden", status=403),
-    GcoreError("malformed list answer: results is null, not a list", status=200, permanent=True),
+    ApiError("Internal", status=500), ApiError("Bad request", status=400), ApiError("Forbidden", status=403),
+    MalformedAnswerError("malformed list answer: results is null, not a list", status=200),
 ])
 def test_a_failing_list_endpoint_never_fails_the_wait(api, failure):
     task_ids = [api.add(1 + n % 4) for n in range(20)]
@@ -355,7 +355,7 @@ def test_one_failed_list_sends_only_that_round_to_reads_by_id(api):
     api.now = 0.5
     waiter.poll(task_ids)
     api.requests[:] = []
-    api.failures = [GcoreError("Internal", status=500)]
+    api.failures = [ApiError("Internal", status=500)]
     waiter.poll(task_ids)
     assert len(api.requests) == 1 + len(task_ids)
     api.requests[:] = []
@@ -429,7 +429,7 @@ def test_one_unknown_task_among_known_ones_is_not_an_api_url_error(api):
 
 def test_a_404_without_a_gcore_error_body_ends_the_wait_instead_of_vanishing_the_task(api):
     task_id = api.add(5)
-    api.failures = [GcoreError("Not Found; the body is not a Gcore error", status=404, method="GET",
+    api.failures = [ApiError("Not Found; the body is not a Gcore error", status=404, method="GET",
                                path="/cloud/v1/tasks/" + task_id)]
     waiter = waiter_for(api)
     with pytest.raises(GcoreError):
@@ -452,7 +452,7 @@ def test_when_reads_by_id_fail_one_list_still_finds_what_the_tasks_created(api):
 
     def unauthorized(task_id):
         api.requests.append(("GET", "/cloud/v1/tasks/" + task_id))
-        raise GcoreError("revoked", status=401)
+        raise ApiError("revoked", status=401)
 
     api.get_task = unauthorized
     waiter = waiter_for(api)
@@ -499,11 +499,11 @@ def test_a_task_read_that_is_not_a_task_affects_that_task_alone(api, monkeypatch
     def get_task(task_id):
         if task_id == odd:
             api.requests.append(("GET", "/cloud/v1/tasks/" + task_id))
-            raise GcoreError(answer, status=200, method="GET", path="/cloud/v1/tasks/" + task_id, permanent=True)
+            raise MalformedAnswerError(answer, status=200, method="GET", path="/cloud/v1/tasks/" + task_id)
         return real_get(task_id)
 
     def list_page(*args, **kwargs):
-        raise GcoreError("down", status=500)  # every task is read by ID
+        raise ApiError("down", status=500)  # every task is read by ID
 
     monkeypatch.setattr(api, "get_task", get_task)
     monkeypatch.setattr(api, "list_page", list_page)
@@ -522,7 +522,7 @@ def test_a_task_read_that_is_not_a_task_once_is_read_again(api, monkeypatch):
     def get_task(wanted):
         calls.append(wanted)
         if len(calls) == 1:
-            raise GcoreError("the answer is not a task object but null", status=200, permanent=True)
+            raise MalformedAnswerError("the answer is not a task object but null", status=200)
         return real_get(wanted)
 
     monkeypatch.setattr(api, "get_task", get_task)

@@ -13,7 +13,7 @@ import pytest
 from unittest import mock
 
 from ansible_collections.gcore.tasks.plugins.module_utils import _module
-from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, MalformedAnswerError, NoAnswerError
 from ansible_collections.gcore.tasks.plugins.modules import gcore_task_ack, gcore_task_info, gcore_task_wait
 from ansible_collections.gcore.tasks.tests.unit.plugins.modules.module_runner import run_module
 
@@ -40,7 +40,7 @@ class FakeClient(object):
     def get_task(self, task_id):
         self.calls.append(("get_task", task_id))
         if task_id not in self.tasks:
-            raise GcoreError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
+            raise ApiError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
                              exception_class="TaskNotFound", request_id="r-404")
         return self.tasks[task_id]
 
@@ -172,7 +172,7 @@ def test_non_finite_numbers_in_every_float_option_are_named_at_any_depth():
     assert _module.non_finite_options(spec, dict(a=1.5, b=[2.0], c=None, e=[])) == []
 
 
-def test_an_unexpected_error_in_the_wait_still_returns_every_known_id():
+def test_a_programming_error_in_the_wait_is_a_traceback_not_a_one_line_message():
     client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, state="RUNNING")])
     original = client.get_task
     reads = []
@@ -184,9 +184,8 @@ def test_an_unexpected_error_in_the_wait_still_returns_every_known_id():
         return original(task_id)
 
     client.get_task = flaky
-    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "wait_sleep": 0.05}, client)
-    assert failed and result["msg"].startswith("the wait stopped on an unexpected error: KeyError")
-    assert result["created_resources"] == {"volumes": ["v1"]}
+    with pytest.raises(KeyError, match="surprise"):  # a bug must show as a bug, not as a task failure
+        run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "wait_sleep": 0.05}, client)
 
 
 def test_wait_reports_a_task_the_api_does_not_know_as_failed_not_as_a_crash():
@@ -223,7 +222,7 @@ def test_a_non_retryable_api_error_fails_with_the_structured_failure_and_partial
     def unauthorized(task_id):
         if task_id == ID_A:
             return client.tasks[ID_A]
-        raise GcoreError("Invalid API key", status=401, method="GET", path="/cloud/v1/tasks/" + task_id,
+        raise ApiError("Invalid API key", status=401, method="GET", path="/cloud/v1/tasks/" + task_id,
                          exception_class="NotAuthenticated", request_id="r-401")
 
     client.get_task = unauthorized
@@ -374,7 +373,8 @@ def test_ack_all_takes_several_projects_from_the_environment_like_info_does():
 
 
 def test_project_id_and_region_id_have_one_shape_in_every_module_that_takes_them():
-    from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskAckModule, TaskInfoModule
+    from ansible_collections.gcore.tasks.plugins.module_utils._task_ack import TaskAckModule
+    from ansible_collections.gcore.tasks.plugins.module_utils._task_info import TaskInfoModule
     for name in ("project_id", "region_id"):
         assert TaskAckModule.argument_spec[name] == TaskInfoModule.argument_spec[name]
         assert TaskAckModule.argument_spec[name]["type"] == "list"
@@ -389,13 +389,12 @@ def test_without_requests_every_module_fails_naming_the_missing_library(main):
     assert "No module named 'requests'" in result["exception"]
 
 
-def test_an_unexpected_error_in_any_module_is_one_clear_line():
+def test_a_programming_error_in_any_module_is_a_traceback():
     client = FakeClient([task(ID_A)])
 
     def broken(task_id):
-        raise TypeError("unhashable type: 'list'\nsecond line")
+        raise TypeError("unhashable type: 'list'")
 
     client.get_task = broken
-    result, failed = run_module(gcore_task_info.main, {"task_ids": [ID_A]}, client)
-    assert failed and result["msg"] == "unexpected error: TypeError: unhashable type: 'list' second line"
-    assert "Traceback" in result["exception"]
+    with pytest.raises(TypeError):
+        run_module(gcore_task_info.main, {"task_ids": [ID_A]}, client)
