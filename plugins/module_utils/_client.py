@@ -9,9 +9,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import re
 import sys
-import threading
 import time
 import traceback
 
@@ -22,7 +22,7 @@ try:
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
-    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProxyError
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError, ProxyError
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -57,95 +57,86 @@ _SURROGATE_RE = re.compile(u"[\ud800-\udfff]")
 # Methods whose calls may be sent again after any failure; every other call is a write.
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _BODY_SNIPPET = 120
-# Set while this thread sends a write call that must not be repeated (read by _CappedRetry).
-_WRITE_CALL = threading.local()
 
 
-def capped(seconds, moment):
-    """C(seconds), cut to the time left before the time.monotonic() C(moment) (None: not cut)."""
-    return seconds if moment is None else max(0.0, min(seconds, moment - time.monotonic()))
+class _DeadlineRetry(Retry):
+    """urllib3's Retry, plus what it cannot do: no sleep between attempts passes the call's deadline.
 
-
-class _CappedRetry(Retry):
-    """urllib3 Retry that honours Retry-After up to RETRY_AFTER_MAX and ignores unparseable values.
-
-    While this thread sends a write call (see GcoreClient.call), it retries only where the API
-    surely did not act: a connection that could not be made (urllib3 counts those as connect
-    errors, whatever the method) and HTTP 429. A 5xx, a reset or a read timeout is not retried.
-
-    C(limit), when set, is a callable giving the time.monotonic() moment that no sleep between
-    attempts may pass (or None): a wait's deadline bounds Retry-After and backoff alike, and
-    no attempt that got no answer after it is tried again.
+    C(deadline) is a moment on C(clock) (the client's clock), or None. Past it, an attempt that
+    got no answer (timeout, reset) is not tried again, so a wait ends at most about one
+    api_timeout late; an answer such as a 503 keeps its quick retries. Retry-After is capped at
+    RETRY_AFTER_MAX, and an unparseable one falls back to the exponential backoff.
     """
 
-    limit = None
+    deadline = None
+    clock = staticmethod(time.monotonic)
 
     def new(self, **kw):
-        retry = super(_CappedRetry, self).new(**kw)
-        retry.limit = self.limit
+        retry = super(_DeadlineRetry, self).new(**kw)
+        retry.deadline, retry.clock = self.deadline, self.clock
+        return retry
+
+    def until(self, deadline, clock):
+        """A copy of this policy whose sleeps stop at C(deadline) (a moment on C(clock), or None)."""
+        retry = self.new()
+        retry.deadline, retry.clock = deadline, clock
         return retry
 
     def room(self, seconds):
-        """C(seconds), cut to the time left before C(limit)."""
-        return capped(seconds, self.limit() if self.limit is not None else None)
+        """C(seconds), cut to the time left before the deadline."""
+        return seconds if self.deadline is None else max(0.0, min(seconds, self.deadline - self.clock()))
 
     def get_backoff_time(self):
-        return self.room(super(_CappedRetry, self).get_backoff_time())
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        # Past C(limit), an attempt that got no answer (timeout, reset) is not tried again, so a wait
-        # ends at most about one api_timeout late; an answer such as a 503 keeps its quick retries.
-        moment = self.limit() if self.limit is not None else None
-        if error is not None and moment is not None and time.monotonic() >= moment:
-            raise MaxRetryError(_pool, url, error)
-        return super(_CappedRetry, self).increment(method=method, url=url, response=response, error=error,
-                                                   _pool=_pool, _stacktrace=_stacktrace)
-
-    def _is_method_retryable(self, method):
-        # urllib3 asks this before retrying a read error (reset, read timeout) or a status.
-        if getattr(_WRITE_CALL, "active", False):
-            return False
-        return super(_CappedRetry, self)._is_method_retryable(method)
-
-    def is_retry(self, method, status_code, has_retry_after=False):
-        if getattr(_WRITE_CALL, "active", False):
-            return status_code == 429 and bool(self.total)
-        return super(_CappedRetry, self).is_retry(method, status_code, has_retry_after)
+        return self.room(super(_DeadlineRetry, self).get_backoff_time())
 
     def parse_retry_after(self, retry_after):
         try:
-            seconds = super(_CappedRetry, self).parse_retry_after(retry_after)
+            seconds = super(_DeadlineRetry, self).parse_retry_after(retry_after)
         except Exception:  # an unparseable header falls back to exponential backoff
             return 0
         return self.room(max(0.0, min(seconds, RETRY_AFTER_MAX)))
 
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if error is not None and self.deadline is not None and self.clock() >= self.deadline:
+            raise MaxRetryError(_pool, url, error)
+        return super(_DeadlineRetry, self).increment(method=method, url=url, response=response, error=error,
+                                                     _pool=_pool, _stacktrace=_stacktrace)
 
-def build_retry(retries, limit=None):
-    """The retry policy: RETRY_STATUSES and connection/read errors, exponential backoff with jitter.
 
-    Writes sent by GcoreClient.call() are narrowed to connection errors and 429 (see _CappedRetry);
-    C(limit) bounds the sleeps between attempts (see _CappedRetry).
+class _WriteRetry(_DeadlineRetry):
+    """The write policy: a Retry-After is honoured on 429 only (urllib3 would also retry a 503 with one)."""
+
+    RETRY_AFTER_STATUS_CODES = frozenset([429])
+
+
+def build_retry(retries, write=False):
+    """The retry policy of a read (C(write) false) or of a write call.
+
+    Reads: connection and read errors and RETRY_STATUSES, exponential backoff with jitter,
+    Retry-After honoured. Writes, which the API may act on without an idempotency key: only
+    where the API surely did not act, a connection that could not be made (urllib3 counts
+    those as connect errors) and HTTP 429; no read retries, no other status.
     """
     kwargs = dict(
         total=retries,
         connect=retries,
-        read=retries,
+        read=0 if write else retries,
         status=retries,
         other=0,
         backoff_factor=BACKOFF_FACTOR,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=None,  # calls sent by request() are safe to repeat, POST acknowledge included
+        status_forcelist=(429,) if write else RETRY_STATUSES,
+        allowed_methods=None,  # the policy is chosen per call: reads sent by request() may be POSTs (acknowledge)
         respect_retry_after_header=True,
         raise_on_status=False,
         raise_on_redirect=False,
     )
+    kind = _WriteRetry if write else _DeadlineRetry
     try:
-        retry = _CappedRetry(backoff_max=BACKOFF_MAX, backoff_jitter=BACKOFF_FACTOR, **kwargs)
+        return kind(backoff_max=BACKOFF_MAX, backoff_jitter=BACKOFF_FACTOR, **kwargs)
     except TypeError:  # urllib3 1.26 has neither backoff_max nor backoff_jitter as arguments
-        retry = _CappedRetry(**kwargs)
+        retry = kind(**kwargs)
         retry.DEFAULT_BACKOFF_MAX = BACKOFF_MAX
-    retry.limit = limit
-    return retry
+        return retry
 
 
 # A page's head (its title repeats its heading), scripts and styles are not what it says.
@@ -210,26 +201,30 @@ def _query_value(value):
 
 
 class GcoreClient(object):
-    """A keep-alive session against one Gcore API endpoint with one retry policy.
+    """A keep-alive session against one Gcore API endpoint.
 
-    Every method either returns the decoded JSON answer or raises GcoreError.
+    Every method either returns the decoded JSON answer or raises a GcoreError (see _errors).
+    Reads and writes each have one urllib3 Retry policy (build_retry), chosen per call. A call
+    given a C(deadline) (a moment on C(clock), the one clock of the client and of a wait on it)
+    never sleeps between attempts past it.
     """
 
     def __init__(self, api_key, api_url=DEFAULT_API_URL, timeout=30.0, retries=3, validate_certs=True,
-                 ca_path=None, user_agent_suffix=None, pool_maxsize=POOL_MAXSIZE):
+                 ca_path=None, user_agent_suffix=None, pool_maxsize=POOL_MAXSIZE, clock=time.monotonic):
         self.base_url = api_url.rstrip("/")
         self.shown_url = display_url(self.base_url).rstrip("/")
         self.timeout = timeout
+        self.clock = clock
         self.session = requests.Session()
         # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
         self.verify = (ca_path or True) if validate_certs else False
         self.retries = retries
-        # A time.monotonic() moment no retry sleep may pass (a wait sets its deadline here), or None.
-        self.not_after = None
-        adapter = HTTPAdapter(max_retries=build_retry(retries, limit=lambda: self.not_after),
-                              pool_maxsize=pool_maxsize)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
+        self.read_retry = build_retry(retries)
+        self.write_retry = build_retry(retries, write=True)
+        # The one connection pool; each call sends through a copy carrying that call's Retry.
+        self.adapter = HTTPAdapter(max_retries=self.read_retry, pool_maxsize=pool_maxsize)
+        self.session.mount("https://", self.adapter)
+        self.session.mount("http://", self.adapter)
         user_agent = "gcore.tasks/%s (Ansible collection; python %s; requests %s)" % (
             COLLECTION_VERSION, "%d.%d.%d" % sys.version_info[:3], requests.__version__)
         if user_agent_suffix:
@@ -240,24 +235,28 @@ class GcoreClient(object):
             "User-Agent": user_agent,
         })
 
-    def request(self, method, path, params=None, json_body=None):
-        """Send one call that is safe to repeat; return the decoded JSON body (None for an empty answer)."""
-        return self._send(method, path, params, json_body, repeatable=True)[1]
+    def request(self, method, path, params=None, json_body=None, deadline=None):
+        """Send one call that is safe to repeat (read policy); return the decoded JSON body (None when empty).
 
-    def call(self, method, path, params=None, json_body=None):
+        C(deadline): a moment on self.clock no retry sleep may pass, or None.
+        """
+        return self._send(method, path, params, json_body, repeatable=True, deadline=deadline)[1]
+
+    def call(self, method, path, params=None, json_body=None, deadline=None):
         """Send one call as a user asked for it; return (HTTP status, decoded JSON body or None).
 
-        A GET (HEAD, OPTIONS) keeps the retry policy of request(). Any other method is a write,
+        A GET (HEAD, OPTIONS) keeps the read policy of request(). Any other method is a write,
         which the API may act on without an idempotency key: it is sent again only after HTTP 429
         (Retry-After honoured) or a connection that could not be made. A 5xx answer, a reset, a
-        read timeout or a cut-off answer fails the call with GcoreError.maybe_processed set.
+        read timeout or a cut-off answer raises MaybeProcessedError.
         """
-        return self._send(method, path, params, json_body, repeatable=method.upper() in SAFE_METHODS)
+        return self._send(method, path, params, json_body, repeatable=method.upper() in SAFE_METHODS,
+                          deadline=deadline)
 
-    def _send(self, method, path, params, json_body, repeatable):
+    def _send(self, method, path, params, json_body, repeatable, deadline):
         """One exchange; every string of the answer is safe to serialise (see make_safe), every error names its URL."""
         try:
-            return self._exchange(method, path, params, json_body, repeatable)
+            return self._exchange(method, path, params, json_body, repeatable, deadline)
         except GcoreError as exc:
             exc.url = self.shown_url + path
             if exc.status == 404 and not exc.exception_class:
@@ -265,37 +264,43 @@ class GcoreClient(object):
                                 "such as %s" % (exc.url, self.shown_url, DEFAULT_API_URL))
             raise
 
-    def _exchange(self, method, path, params, json_body, repeatable):
+    def _transmit(self, method, url, query, json_body, retry):
+        """Session.request, but with this call's Retry on the shared connection pool."""
+        prepared = self.session.prepare_request(requests.Request(method, url, params=query, json=json_body))
+        settings = self.session.merge_environment_settings(prepared.url, {}, None, self.verify, None)
+        adapter = copy.copy(self.adapter)  # shares the pool manager; only max_retries differs
+        adapter.max_retries = retry
+        return adapter.send(prepared, timeout=self.timeout, **settings)
+
+    def _exchange(self, method, path, params, json_body, repeatable, deadline):
         query = None
         if params:
             query = dict((key, _query_value(value)) for key, value in params.items() if value is not None)
-        attempt = 0
+        retry = (self.read_retry if repeatable else self.write_retry).until(deadline, self.clock)
+        url = self.base_url + path
         while True:
-            _WRITE_CALL.active = not repeatable
             try:
-                response = self.session.request(method, self.base_url + path, params=query, json=json_body,
-                                                timeout=self.timeout, allow_redirects=False, verify=self.verify)
+                response = self._transmit(method, url, query, json_body, retry)
                 body = response.content
                 break
             except requests.exceptions.SSLError as exc:
                 raise NoAnswerError("TLS verification failed: %s" % _first_line(_cause(exc)), method=method,
                                     path=path, permanent=True)
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
-                # The body broke after the headers: outside urllib3's Retry, so retried here (reads only).
+                # The body broke after the headers, past urllib3's retries: the same policy decides here.
                 what = "the answer was cut off"
                 if isinstance(exc, requests.exceptions.ContentDecodingError):
                     what = "the answer does not decode as its Content-Encoding header says"
                 if not repeatable:
                     raise MaybeProcessedError.from_error(NoAnswerError(
                         "%s (%s)" % (what, _first_line(_cause(exc))), method=method, path=path))
-                if attempt >= self.retries or (self.not_after is not None and time.monotonic() >= self.not_after):
+                try:
+                    retry = retry.increment(method=method, url=url, error=ProtocolError(what))
+                except MaxRetryError:
                     raise NoAnswerError("%s: %s" % (what, _first_line(_cause(exc))), method=method, path=path)
-                attempt += 1
-                time.sleep(capped(min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1)), self.not_after))
+                retry.sleep()
             except requests.exceptions.RequestException as exc:
                 raise _error_from_exception(exc, method, path, self.timeout, repeatable)
-            finally:
-                _WRITE_CALL.active = False
         if response.status_code >= 300:
             error = _error_from_response(response, method, path)
             if not repeatable and response.status_code >= 500:
@@ -317,10 +322,10 @@ class GcoreClient(object):
             # A write answered 2xx reached the API: say it may have been processed.
             raise error if repeatable else MaybeProcessedError.from_error(error)
 
-    def get_task(self, task_id):
+    def get_task(self, task_id, deadline=None):
         """GET /cloud/v1/tasks/{task_id}. The ID must already be validated; the answer must be an object."""
         path = "/cloud/v1/tasks/%s" % task_id
-        task = self.request("GET", path)
+        task = self.request("GET", path, deadline=deadline)
         if not isinstance(task, dict):
             raise MalformedAnswerError("the answer is not a task object but %s" % _json_kind(task), status=200,
                                        method="GET", path=path, url=self.shown_url + path)
@@ -331,7 +336,7 @@ class GcoreClient(object):
                                        status=200, method="GET", path=path, url=self.shown_url + path)
         return task
 
-    def list_page(self, path, params=None, limit=MAX_PAGE_SIZE, offset=0):
+    def list_page(self, path, params=None, limit=MAX_PAGE_SIZE, offset=0, deadline=None):
         """One page of a collection endpoint: (count, results), or GcoreError if the answer is malformed.
 
         A page must be an object whose C(results) is a list of objects and whose C(count), when
@@ -339,7 +344,7 @@ class GcoreClient(object):
         """
         query = dict(params or {})
         query.update(limit=limit, offset=offset)
-        page = self.request("GET", path, params=query)
+        page = self.request("GET", path, params=query, deadline=deadline)
         problem = None
         if not isinstance(page, dict):
             problem = "the answer is %s, not a {count, results} object" % _json_kind(page)
@@ -357,8 +362,8 @@ class GcoreClient(object):
         count = page.get("count")
         return (offset + len(results) if count is None else count), results
 
-    def iter_pages(self, path, params=None, limit=None, page_size=MAX_PAGE_SIZE):
-        """Yield each page's results of a collection endpoint, following offset/count.
+    def iter_pages(self, path, params=None, limit=None, page_size=MAX_PAGE_SIZE, deadline=None):
+        """Yield each page's results of any collection endpoint ({count, results}), following offset/count.
 
         Stops when every item was read, or once C(limit) items were yielded. A page holding
         only items already read (an endpoint that ignores offset) is a GcoreError, not a loop.
@@ -367,7 +372,7 @@ class GcoreClient(object):
         seen = set()
         while limit is None or offset < limit:
             size = page_size if limit is None else min(page_size, limit - offset)
-            count, results = self.list_page(path, params, size, offset)
+            count, results = self.list_page(path, params, size, offset, deadline=deadline)
             ids = [item.get("id") for item in results if isinstance(item.get("id"), str)]
             if offset and ids and seen.issuperset(ids):
                 raise MalformedAnswerError("malformed list answer: the page at offset %d holds only items already "

@@ -79,9 +79,11 @@ class TaskWaiter(object):
     poll round of wait(); an exception it raises is swallowed, never ending the wait.
     """
 
-    def __init__(self, client, clock=time.monotonic, sleep=time.sleep, on_round=None):
+    def __init__(self, client, clock=None, sleep=time.sleep, on_round=None):
         self.client = client
-        self.clock = clock
+        # The client's clock: its retries and this wait measure the one deadline alike.
+        self.clock = clock or getattr(client, "clock", time.monotonic)
+        self.deadline = None
         self.sleep = sleep
         self.on_round = on_round
         self.tasks = {}
@@ -133,11 +135,8 @@ class TaskWaiter(object):
         is raised as a GcoreError naming the URL called.
         """
         start = self.clock()
-        deadline = start + timeout
+        deadline = self.deadline = start + timeout
         pending = list(task_ids)
-        # The client's retries (Retry-After, backoff) must not sleep past the wait's deadline.
-        bound = getattr(self.client, "not_after", None)
-        self.client.not_after = time.monotonic() + timeout
         try:
             while True:
                 try:
@@ -164,7 +163,7 @@ class TaskWaiter(object):
                 types = [(self.tasks.get(task_id) or {}).get("task_type") for task_id in pending]
                 self.sleep(max(0.0, min(poll_delay(self.rounds, types, interval), deadline - now)))
         finally:
-            self.client.not_after = bound
+            self.deadline = None
             self.elapsed = self.clock() - start
 
     def unknown_api_error(self, task_ids):
@@ -306,7 +305,7 @@ class TaskWaiter(object):
         wait only once no other task is left to wait for.
         """
         try:
-            self.tasks[task_id] = self.client.get_task(task_id)
+            self.tasks[task_id] = self.client.get_task(task_id, deadline=self.deadline)
             self.broken.pop(task_id, None)
         except GcoreError as exc:
             if isinstance(exc, MalformedAnswerError):
@@ -332,7 +331,8 @@ class TaskWaiter(object):
         try:
             while True:
                 size = min(MAX_PAGE_SIZE, worth) if offset == 0 else MAX_PAGE_SIZE
-                count, results = self.client.list_page(path, params, limit=size, offset=offset)
+                count, results = self.client.list_page(path, params, limit=size, offset=offset,
+                                                       deadline=self.deadline)
                 self._absorb(results, wanted)
                 offset += len(results)
                 if count > worth:

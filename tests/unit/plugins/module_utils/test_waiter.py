@@ -59,7 +59,7 @@ class FakeApi(object):
         if self.failures:
             raise self.failures.pop(0)
 
-    def get_task(self, task_id):
+    def get_task(self, task_id, deadline=None):
         self._maybe_fail("GET", "/cloud/v1/tasks/" + task_id)
         if task_id not in self.tasks:
             raise ApiError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
@@ -86,7 +86,7 @@ class FakeApi(object):
         matching.sort(key=lambda t: str(t["created_on"]), reverse=params.get("order_by", "desc") == "desc")
         return matching
 
-    def list_page(self, path, params=None, limit=1000, offset=0):
+    def list_page(self, path, params=None, limit=1000, offset=0, deadline=None):
         self._maybe_fail("GET", path)
         matching = self.matching(path, dict(params or {}))
         return len(matching), matching[offset:offset + limit]
@@ -290,7 +290,7 @@ def test_a_crowded_window_is_never_paged_through(api):
     pages = []
     original = api.list_page
 
-    def counting(path, params=None, limit=1000, offset=0):
+    def counting(path, params=None, limit=1000, offset=0, deadline=None):
         count, results = original(path, params, limit=limit, offset=offset)
         pages.append((path, limit, offset, len(results)))
         return count, results
@@ -311,7 +311,7 @@ def test_the_per_task_reads_of_a_round_go_out_concurrently():
             self.lock = threading.Lock()
             self.active = self.peak = 0
 
-        def get_task(self, task_id):
+        def get_task(self, task_id, deadline=None):
             with self.lock:
                 self.active += 1
                 self.peak = max(self.peak, self.active)
@@ -336,7 +336,7 @@ def test_a_failing_list_endpoint_never_fails_the_wait(api, failure):
     task_ids = [api.add(1 + n % 4) for n in range(20)]
     original = api.list_page
 
-    def failing(path, params=None, limit=1000, offset=0):
+    def failing(path, params=None, limit=1000, offset=0, deadline=None):
         api.requests.append(("GET", path))
         raise failure
 
@@ -450,7 +450,7 @@ def test_when_reads_by_id_fail_one_list_still_finds_what_the_tasks_created(api):
     done, stuck = api.add(0), api.add(None)
     original = api.get_task
 
-    def unauthorized(task_id):
+    def unauthorized(task_id, deadline=None):
         api.requests.append(("GET", "/cloud/v1/tasks/" + task_id))
         raise ApiError("revoked", status=401)
 
@@ -496,7 +496,7 @@ def test_a_task_read_that_is_not_a_task_affects_that_task_alone(api, monkeypatch
     odd, others = api.add(1), [api.add(4), api.add(6)]
     real_get = api.get_task
 
-    def get_task(task_id):
+    def get_task(task_id, deadline=None):
         if task_id == odd:
             api.requests.append(("GET", "/cloud/v1/tasks/" + task_id))
             raise MalformedAnswerError(answer, status=200, method="GET", path="/cloud/v1/tasks/" + task_id)
@@ -519,7 +519,7 @@ def test_a_task_read_that_is_not_a_task_once_is_read_again(api, monkeypatch):
     task_id = api.add(3)
     real_get, calls = api.get_task, []
 
-    def get_task(wanted):
+    def get_task(wanted, deadline=None):
         calls.append(wanted)
         if len(calls) == 1:
             raise MalformedAnswerError("the answer is not a task object but null", status=200)
@@ -535,7 +535,7 @@ def test_an_ended_task_listed_without_created_resources_is_read_by_id_for_what_i
     task_ids = [api.add(2) for number in range(20)]
     real_list = api.list_page
 
-    def list_page(path, params=None, limit=1000, offset=0):
+    def list_page(path, params=None, limit=1000, offset=0, deadline=None):
         count, results = real_list(path, params, limit, offset)
         return count, [dict((k, v) for k, v in task.items() if k != "created_resources" or task["state"] == "RUNNING")
                        for task in results]

@@ -37,14 +37,14 @@ class FakeClient(object):
         self.tasks = dict((item["id"], item) for item in tasks)
         self.calls = []
 
-    def get_task(self, task_id):
+    def get_task(self, task_id, deadline=None):
         self.calls.append(("get_task", task_id))
         if task_id not in self.tasks:
             raise ApiError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
                              exception_class="TaskNotFound", request_id="r-404")
         return self.tasks[task_id]
 
-    def list_page(self, path, params=None, limit=1000, offset=0):
+    def list_page(self, path, params=None, limit=1000, offset=0, deadline=None):
         self.calls.append(("list_page", path, params))
         return len(self.tasks), list(self.tasks.values())[offset:offset + limit]
 
@@ -177,7 +177,7 @@ def test_a_programming_error_in_the_wait_is_a_traceback_not_a_one_line_message()
     original = client.get_task
     reads = []
 
-    def flaky(task_id):
+    def flaky(task_id, deadline=None):
         reads.append(task_id)
         if len(reads) > 2:
             raise KeyError("surprise")
@@ -219,7 +219,7 @@ def test_a_timed_out_wait_with_a_failed_task_names_the_failed_task_first():
 def test_a_non_retryable_api_error_fails_with_the_structured_failure_and_partial_results():
     client = FakeClient([task(ID_A, created=["v1"])])
 
-    def unauthorized(task_id):
+    def unauthorized(task_id, deadline=None):
         if task_id == ID_A:
             return client.tasks[ID_A]
         raise ApiError("Invalid API key", status=401, method="GET", path="/cloud/v1/tasks/" + task_id,
@@ -392,7 +392,7 @@ def test_without_requests_every_module_fails_naming_the_missing_library(main):
 def test_a_programming_error_in_any_module_is_a_traceback():
     client = FakeClient([task(ID_A)])
 
-    def broken(task_id):
+    def broken(task_id, deadline=None):
         raise TypeError("unhashable type: 'list'")
 
     client.get_task = broken
