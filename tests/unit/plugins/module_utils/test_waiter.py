@@ -323,7 +323,7 @@ def test_the_per_task_reads_of_a_round_go_out_concurrently():
     api = SlowApi()
     task_ids = [api.add(0, project_id=n, region_id=n) for n in range(16)]
     started = time.monotonic()
-    waiter_for(api)._read_many(task_ids)
+    waiter_for(api).reader.read_many(task_ids)
     assert api.peak > 1 and api.peak <= 8
     assert time.monotonic() - started < 16 * 0.05 * 0.75
 
