@@ -9,7 +9,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import re
 import sys
 import time
@@ -200,6 +199,15 @@ def _query_value(value):
     return value
 
 
+def _with_retry(adapter, retry):
+    """A view of C(adapter) sending with C(retry): the same pool managers (keep-alive connections), another
+    retry policy. (copy.copy would build new pools: HTTPAdapter.__setstate__ calls init_poolmanager.)"""
+    view = object.__new__(type(adapter))
+    view.__dict__.update(adapter.__dict__)
+    view.max_retries = retry
+    return view
+
+
 class GcoreClient(object):
     """A keep-alive session against one Gcore API endpoint.
 
@@ -268,9 +276,7 @@ class GcoreClient(object):
         """Session.request, but with this call's Retry on the shared connection pool."""
         prepared = self.session.prepare_request(requests.Request(method, url, params=query, json=json_body))
         settings = self.session.merge_environment_settings(prepared.url, {}, None, self.verify, None)
-        adapter = copy.copy(self.adapter)  # shares the pool manager; only max_retries differs
-        adapter.max_retries = retry
-        return adapter.send(prepared, timeout=self.timeout, **settings)
+        return _with_retry(self.adapter, retry).send(prepared, timeout=self.timeout, **settings)
 
     def _exchange(self, method, path, params, json_body, repeatable, deadline):
         query = None
