@@ -31,7 +31,6 @@ except ImportError:
     Retry = object
 
 from ansible_collections.gcore.tasks.plugins.module_utils._errors import (  # noqa: F401  (re-exported)
-    MAYBE_PROCESSED,
     RETRY_STATUSES,
     ApiError,
     GcoreError,
@@ -56,6 +55,18 @@ _SURROGATE_RE = re.compile(u"[\ud800-\udfff]")
 # Methods whose calls may be sent again after any failure; every other call is a write.
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _BODY_SNIPPET = 120
+
+
+def api_url_advice(root=None):
+    """'api_url (<root>): it must be the API root such as ...': the one hint at a wrong api_url."""
+    return "api_url%s: it must be the API root such as %s" % (" (%s)" % root if root else "", DEFAULT_API_URL)
+
+
+def api_url_hint(error):
+    """'<URL called>. Check api_url (<its root>): ...' for an error that suggests a wrong api_url."""
+    url = error.url or error.path
+    root = url[:-len(error.path)] if error.url and error.path and url.endswith(error.path) else None
+    return "%s. Check %s; then check the task IDs" % (url, api_url_advice(root))
 
 
 class _DeadlineRetry(Retry):
@@ -268,8 +279,7 @@ class GcoreClient(object):
         except GcoreError as exc:
             exc.url = self.shown_url + path
             if exc.status == 404 and not exc.exception_class:
-                exc.message += (". Nothing Gcore answers at %s: check api_url (%s); it must be the API root "
-                                "such as %s" % (exc.url, self.shown_url, DEFAULT_API_URL))
+                exc.message += ". Nothing Gcore answers at %s: check %s" % (exc.url, api_url_advice(self.shown_url))
             raise
 
     def _transmit(self, method, url, query, json_body, retry):

@@ -21,10 +21,11 @@ from ansible_collections.gcore.tasks.plugins.module_utils._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     GcoreClient,
-    GcoreError,
+    api_url_hint,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import GcoreError
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids
-from ansible_collections.gcore.tasks.plugins.module_utils._waiter import api_url_hint, read_tasks
+from ansible_collections.gcore.tasks.plugins.module_utils._waiter import read_tasks
 
 _HEADER_SAFE_RE = re.compile(r"\A[\x21-\x7e]+\Z")
 
@@ -59,6 +60,21 @@ def project_region_argument_spec(elements=None):
     )
 
 
+def non_finite(value, where):
+    """Where in C(value) (at any depth) a NaN or infinity sits, as C(where[key][index]...), or None.
+
+    The one non-finite check: JSON cannot carry them, and no option means them.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = non_finite(item, "%s[%r]" % (where, key))
+        if found:
+            return found
+    return None
+
+
 def non_finite_options(spec, params, prefix=""):
     """[(option name, value)] for every nan/inf given to a float option of C(spec), at any depth."""
     bad = []
@@ -72,7 +88,7 @@ def non_finite_options(spec, params, prefix=""):
             values = value
         else:
             values = []
-        bad.extend((prefix + name, item) for item in values if isinstance(item, float) and not math.isfinite(item))
+        bad.extend((prefix + name, item) for item in values if non_finite(item, name))
         if option.get("options"):
             for nested in value if isinstance(value, list) else [value]:
                 if isinstance(nested, dict):

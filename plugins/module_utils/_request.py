@@ -10,7 +10,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import math
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -21,12 +20,12 @@ from ansible_collections.gcore.tasks.plugins.module_utils._errors import (
     MalformedAnswerError,
     MaybeProcessedError,
 )
-from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreModule, project_region_argument_spec
-from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
-    is_sensitive_key,
-    mask_sensitive,
-    normalize_task_ids,
+from ansible_collections.gcore.tasks.plugins.module_utils._module import (
+    GcoreModule,
+    non_finite,
+    project_region_argument_spec,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import mask_sensitive, normalize_task_ids
 from ansible_collections.gcore.tasks.plugins.module_utils._wait_result import (
     MASK_OPTION,
     WAIT_OPTIONS,
@@ -71,22 +70,11 @@ def path_problem(path):
     return None
 
 
-def sensitive_values(value, under_sensitive=False):
-    """The values under sensitive-looking keys, at any depth (what mask_sensitive hides), as text.
-
-    Strings of any length; numbers only from 4 characters on, since a short number masked in
-    every output would garble every ID and count holding its digits.
-    """
-    if isinstance(value, dict):
-        return [found for key, item in value.items()
-                for found in sensitive_values(item, under_sensitive or is_sensitive_key(key))]
-    if isinstance(value, list):
-        return [found for item in value for found in sensitive_values(item, under_sensitive)]
-    if under_sensitive and isinstance(value, str) and value:
-        return [value]
-    if under_sensitive and isinstance(value, (int, float)) and not isinstance(value, bool) and len(str(value)) >= 4:
-        return [str(value)]
-    return []
+def sensitive_values(value):
+    """The texts mask_sensitive hides in C(value) (see there)."""
+    found = []
+    mask_sensitive(value, found)
+    return found
 
 
 def all_values(value):
@@ -98,18 +86,6 @@ def all_values(value):
     if value is not None and not isinstance(value, bool) and str(value) != "":
         return [str(value)]
     return []
-
-
-def non_finite(value, where):
-    """Where in a body a NaN or infinity sits (JSON cannot carry them), or None."""
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return where
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found = non_finite(item, "%s[%r]" % (where, key))
-        if found:
-            return found
-    return None
 
 
 def answer_task_ids(answer):

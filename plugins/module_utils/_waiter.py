@@ -14,7 +14,11 @@ import datetime
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import DEFAULT_API_URL, MAX_PAGE_SIZE, READ_CONCURRENCY
+from ansible_collections.gcore.tasks.plugins.module_utils._client import (
+    MAX_PAGE_SIZE,
+    READ_CONCURRENCY,
+    api_url_hint,
+)
 from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, GcoreError, MalformedAnswerError
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     FINAL_STATES,
@@ -548,14 +552,6 @@ def read_tasks(client, task_ids):
     if missing:
         return TasksRead([], missing, book.vanished[missing[0]], book.unknown_api_error(task_ids) is not None)
     return TasksRead([book.tasks[task_id] for task_id in task_ids], [], None, False)
-
-
-def api_url_hint(error):
-    """'<URL called>. Check api_url (<its root>): ...' for an error that suggests a wrong api_url."""
-    url = error.url or error.path
-    root = url[:-len(error.path)] if error.url and error.path and url.endswith(error.path) else None
-    return "%s. Check api_url%s: it must be the API root such as %s; then check the task IDs" % (
-        url, " (%s)" % root if root else "", DEFAULT_API_URL)
 
 
 def _is_id(value):
