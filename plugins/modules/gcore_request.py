@@ -36,10 +36,10 @@ description:
 author:
   - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
-  - gcore.tasks.api
-  - gcore.tasks.api.task_data
-  - gcore.tasks.api.wait_output
-  - gcore.tasks.api.attributes
+  - gcore.tasks.connection
+  - gcore.tasks.task_data
+  - gcore.tasks.wait_output
+  - gcore.tasks.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
   - ansible.builtin.action_common_attributes.actiongroups

@@ -19,10 +19,10 @@ description:
 author:
   - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
-  - gcore.tasks.api
-  - gcore.tasks.api.task_data
-  - gcore.tasks.api.read_output
-  - gcore.tasks.api.attributes
+  - gcore.tasks.connection
+  - gcore.tasks.task_data
+  - gcore.tasks.read_output
+  - gcore.tasks.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
