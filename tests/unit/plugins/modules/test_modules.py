@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import time
 
 import pytest
 
@@ -15,6 +16,7 @@ from unittest import mock
 from ansible_collections.gcore.tasks.plugins.module_utils import _module
 from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, MalformedAnswerError, NoAnswerError
 from ansible_collections.gcore.tasks.plugins.modules import gcore_task_ack, gcore_task_info, gcore_task_wait
+from ansible_collections.gcore.tasks.tests.unit.plugins.fake_api import FakeApi
 from ansible_collections.gcore.tasks.tests.unit.plugins.modules.module_runner import run_module
 
 ID_A = "26986bc0-748a-4448-b836-0a2aa465eb06"
@@ -30,35 +32,37 @@ def task(task_id, state="FINISHED", created=None, error=None, acknowledged_at=No
             "created_resources": None if state == "ERROR" else {"volumes": created or [], "instances": []}}
 
 
-class FakeClient(object):
-    """Answers from a dict of tasks and records every call."""
+class FakeClient(FakeApi):
+    """The unit tests' tasks API (FakeApi) with the client's higher-level calls, each recorded in C(calls).
+
+    It keeps the real clock: the module's wait sleeps for real, briefly.
+    """
+
+    clock = staticmethod(time.monotonic)
 
     def __init__(self, tasks=()):
-        self.tasks = dict((item["id"], item) for item in tasks)
+        super(FakeClient, self).__init__(tasks)
         self.calls = []
 
     def get_task(self, task_id, deadline=None):
         self.calls.append(("get_task", task_id))
-        if task_id not in self.tasks:
-            raise ApiError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
-                             exception_class="TaskNotFound", request_id="r-404")
-        return self.tasks[task_id]
+        return super(FakeClient, self).get_task(task_id, deadline)
 
     def list_page(self, path, params=None, limit=1000, offset=0, deadline=None):
         self.calls.append(("list_page", path, params))
-        return len(self.tasks), list(self.tasks.values())[offset:offset + limit]
+        return super(FakeClient, self).list_page(path, params, limit, offset, deadline)
 
     def list_tasks(self, filters=None, limit=None):
         self.calls.append(("list_tasks", filters, limit))
-        return list(self.tasks.values())
+        return [self.render(task_id) for task_id in self.tasks]
 
     def list_active_tasks(self, project_id, region_id, task_type=None, limit=None):
         self.calls.append(("list_active_tasks", project_id, region_id, task_type, limit))
-        return [item for item in self.tasks.values() if item["state"] in ("NEW", "RUNNING")]
+        return [task for task in map(self.render, self.tasks) if task["state"] in ("NEW", "RUNNING")]
 
     def acknowledge_task(self, task_id):
         self.calls.append(("acknowledge_task", task_id))
-        return dict(self.tasks[task_id], acknowledged_at="2026-05-23T06:00:00", acknowledged_by=1)
+        return dict(self.render(task_id), acknowledged_at="2026-05-23T06:00:00", acknowledged_by=1)
 
     def acknowledge_all(self, project_id=None, region_id=None):
         self.calls.append(("acknowledge_all", project_id, region_id))
@@ -122,8 +126,8 @@ def test_wait_returns_tasks_without_empty_created_resources_lists_unless_full_ta
     assert not [key for item in result["tasks"] for key, value in item.items() if value is None]
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "full_tasks": True}, client)
     assert not failed
-    assert result["tasks"][0] == client.tasks[ID_A]
-    assert result["tasks"][1] == dict(client.tasks[ID_B], data={"name": "vm", "password": "********"})
+    assert result["tasks"][0] == client.fixed[ID_A]
+    assert result["tasks"][1] == dict(client.fixed[ID_B], data={"name": "vm", "password": "********"})
 
 
 def test_wait_failure_message_is_one_line_and_failed_tasks_keep_the_whole_error():
@@ -221,12 +225,12 @@ def test_a_non_retryable_api_error_fails_with_the_structured_failure_and_partial
 
     def unauthorized(task_id, deadline=None):
         if task_id == ID_A:
-            return client.tasks[ID_A]
+            return client.fixed[ID_A]
         raise ApiError("Invalid API key", status=401, method="GET", path="/cloud/v1/tasks/" + task_id,
                          exception_class="NotAuthenticated", request_id="r-401")
 
     client.get_task = unauthorized
-    client.tasks[ID_B] = task(ID_B, state="RUNNING")
+    client.put(task(ID_B, state="RUNNING"))
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B]}, client)
     assert failed and "HTTP 401 NotAuthenticated: Invalid API key (request_id r-401)" in result["msg"]
     assert result["failure"]["status"] == 401 and result["failure"]["request_id"] == "r-401"
@@ -273,7 +277,7 @@ def test_info_and_ack_return_tasks_without_empty_created_resources_lists_unless_
     assert not failed and [item["id"] for item in result["tasks"]] == [ID_A, ID_B]
     assert [item["created_resources"] for item in result["tasks"]] == [{"volumes": ["v1"]}, {}]
     assert result["tasks"][1]["data"] == {"name": "vm", "password": "********"}
-    assert set(result["tasks"][0]) >= set(client.tasks[ID_A]), "only the empty lists go; every key stays"
+    assert set(result["tasks"][0]) >= set(client.fixed[ID_A]), "only the empty lists go; every key stays"
     result, failed = run_module(main, dict(args, full_tasks=True), client)
     assert not failed
     assert [item["created_resources"] for item in result["tasks"]] == [{"volumes": ["v1"], "instances": []},
