@@ -317,8 +317,8 @@ elapsed:
 failure:
   description:
     - The API error that stopped the module (status, method, path, url called without credentials,
-      exception_class, message, request_id, details); for a failed call also its C(index), C(maybe_processed) and, when Gcore
-      named them, C(invalid_fields) (then no longer repeated under C(details)).
+      exception_class, message, request_id, invalid_fields when Gcore named them (not repeated under
+      details), details, maybe_processed); for a failed call also its C(index).
   returned: on an API error
   type: dict
 ansible_facts:

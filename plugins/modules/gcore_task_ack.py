@@ -118,7 +118,10 @@ tasks:
       acknowledged_at: "2026-05-23T05:08:02"
       acknowledged_by: 123
 failure:
-  description: The API error that stopped the module (status, method, path, url called without credentials, exception_class, message, request_id).
+  description:
+    - The API error that stopped the module (status, method, path, url called without credentials,
+      exception_class, message, request_id, invalid_fields when Gcore named them, details, and
+      maybe_processed, true only for a write that may have been acted on).
   returned: on an API error
   type: dict
 """

@@ -163,7 +163,10 @@ tasks:
         volumes:
           - 726ecfcc-7fd0-4e30-a86e-7892524aa483
 failure:
-  description: The API error that stopped the module (status, method, path, url called without credentials, exception_class, message, request_id).
+  description:
+    - The API error that stopped the module (status, method, path, url called without credentials,
+      exception_class, message, request_id, invalid_fields when Gcore named them, details, and
+      maybe_processed, true only for a write that may have been acted on).
   returned: on an API error
   type: dict
 """
