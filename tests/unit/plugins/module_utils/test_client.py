@@ -45,7 +45,8 @@ class ScriptedServer(object):
             def answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 server.seen.append(dict(method=self.command, path=self.path, headers=dict(self.headers),
-                                        body=self.rfile.read(length) if length else b"", at=time.monotonic()))
+                                        body=self.rfile.read(length) if length else b"", at=time.monotonic(),
+                                        peer=self.client_address))
                 status, headers, body = server.script.pop(0) if server.script else (200, {}, {})
                 if isinstance(body, (dict, list)):
                     body = json.dumps(body)
@@ -261,6 +262,14 @@ def test_a_write_throttled_beyond_the_retries_fails_without_may_have_been_proces
     with pytest.raises(GcoreError) as err:
         client_for(server, retries=1).call("DELETE", VOLUMES + "/x")
     assert len(server.seen) == 2 and err.value.status == 429 and not err.value.maybe_processed
+
+
+def test_reads_and_writes_share_one_keep_alive_connection(server):
+    client = client_for(server)
+    client.get_task(TASK_ID)
+    client.call("POST", VOLUMES, json_body={"name": "v"})
+    client.request("GET", "/cloud/v1/tasks", deadline=client.clock() + 60)
+    assert len(set(seen["peer"] for seen in server.seen)) == 1, "each call's retry policy rides the same pool"
 
 
 def test_a_write_answered_503_with_retry_after_is_still_sent_once(server):
