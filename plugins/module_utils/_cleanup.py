@@ -21,14 +21,19 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import MAYBE_PROCESSED, POOL_MAXSIZE, GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._client import POOL_MAXSIZE
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import MAYBE_PROCESSED, GcoreError
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import KINDS, PARTS
 from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreModule, project_region_argument_spec
 from ansible_collections.gcore.tasks.plugins.module_utils._progress import progress_reporter
 from ansible_collections.gcore.tasks.plugins.module_utils._record import RECORD_FACT, record_from
 from ansible_collections.gcore.tasks.plugins.module_utils._request import answer_task_ids
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids
-from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter
+from ansible_collections.gcore.tasks.plugins.module_utils._wait_result import (
+    WAIT_OPTIONS,
+    check_wait_options,
+    wait_for_tasks,
+)
 
 UNKNOWN_KINDS = ("fail", "skip")
 # A resource ID or name as it may stand in a path: RFC 3986 unreserved characters only.
@@ -161,43 +166,41 @@ def _by_kind(targets, outcome):
 class Cleanup(object):
     """Runs a Plan against a GcoreClient: rank by rank, DELETEs at most POOL_MAXSIZE at a time, then a wait.
 
-    C(wait_timeout) bounds every wait together, C(conflict_timeout) the 409 retries of each
-    resource. C(reporter) (a _progress.ProgressReporter, or None) gets a line as each rank starts
-    and the wait engine's rounds.
+    C(wait) waits for one rank's tasks: C(wait(task_ids, hints, timeout)) returns the WaitOutcome of
+    the collection's wait function (see rank_wait()). C(wait_timeout) bounds every wait together,
+    C(conflict_timeout) the 409 retries of each resource; both are measured on C(clock), the
+    client's clock, which also bounds the client's retry sleeps. C(say) (or None) takes a line
+    as each rank starts.
     """
 
-    def __init__(self, client, wait_timeout, conflict_timeout, wait_sleep=None, clock=time.monotonic,
-                 sleep=time.sleep, rand=random.random, reporter=None):
+    def __init__(self, client, wait, wait_timeout, conflict_timeout, clock=None, sleep=time.sleep,
+                 rand=random.random, say=None):
         self.client = client
+        self.wait = wait
         self.wait_timeout = wait_timeout
         self.conflict_timeout = conflict_timeout
-        self.wait_sleep = wait_sleep
-        self.clock = clock
+        self.clock = clock or getattr(client, "clock", time.monotonic)
         self.sleep = sleep
         self.rand = rand
-        self.reporter = reporter
+        self.say = say
+        self.deadline = None
         self.task_ids = []
-
-    def _say(self, line):
-        if self.reporter is not None:
-            self.reporter.write(line)
-            self.reporter.ended = None  # each rank's wait counts its own tasks from its first round
 
     def run(self, plan, check_mode=False):
         """Delete (or, in check mode, read) every target; return the targets not started (later ranks after a failure)."""
-        started = self.clock()
-        deadline = started + self.wait_timeout
+        self.deadline = self.clock() + self.wait_timeout
         for number, targets in enumerate(plan.ranks, 1):
             counts = [(key, len([t for t in targets if t.kind.key == key]))
                       for key in dict.fromkeys(t.kind.key for t in targets)]
-            self._say("step %d of %d: %s %s" % (number, len(plan.ranks), "reading" if check_mode else "deleting",
-                                                _describe_kinds(counts)))
+            if self.say is not None:
+                self.say("step %d of %d: %s %s" % (number, len(plan.ranks), "reading" if check_mode else "deleting",
+                                                   _describe_kinds(counts)))
             self.resolve_names(targets)
             if check_mode:
                 self._each([t for t in targets if t.outcome is None], self.read_one)
                 continue
             self._each([t for t in targets if t.outcome is None], self.delete_one)
-            self.wait_rank(targets, deadline)
+            self.wait_rank(targets)
             if any(target.outcome == "failed" for target in targets):
                 return [t for rank in plan.ranks[number:] for t in rank]
         return []
@@ -223,7 +226,8 @@ class Cleanup(object):
         for (_key, project_id, region_id), members in groups.items():
             kind = members[0].kind
             try:
-                listed = [item for page in self.client.iter_pages(kind.list_path(project_id, region_id))
+                listed = [item for page in self.client.iter_pages(kind.list_path(project_id, region_id),
+                                                                  deadline=self.deadline)
                           for item in page]
             except GcoreError as exc:
                 for target in members:
@@ -247,7 +251,7 @@ class Cleanup(object):
             target.outcome = "exists"
             return
         try:
-            self.client.request("GET", target.path)
+            self.client.request("GET", target.path, deadline=self.deadline)
             target.outcome = "exists"
         except GcoreError as exc:
             if exc.status == 404 and exc.exception_class:
@@ -266,7 +270,7 @@ class Cleanup(object):
         while True:
             target.submitted_at = datetime.datetime.now(datetime.timezone.utc)
             try:
-                _status, answer = self.client.call("DELETE", target.path)
+                _status, answer = self.client.call("DELETE", target.path, deadline=self.deadline)
             except GcoreError as exc:
                 if exc.status == 404 and exc.exception_class:
                     target.outcome = "gone"
@@ -301,7 +305,7 @@ class Cleanup(object):
         that task is waited for. Anything else: the resource fails with the DELETE's error.
         """
         try:
-            resource = self.client.request("GET", target.path)
+            resource = self.client.request("GET", target.path, deadline=self.deadline)
         except GcoreError as exc:
             if exc.status == 404 and exc.exception_class:
                 target.outcome = "deleted"
@@ -318,46 +322,59 @@ class Cleanup(object):
                 pass
         target.fail_with(error)
 
-    def wait_rank(self, targets, deadline):
-        """Wait for the delete tasks of one rank with the wait engine; a target is deleted when its tasks FINISHED."""
+    def wait_rank(self, targets):
+        """Wait for the delete tasks of one rank; a target is deleted when all its tasks FINISHED."""
         waiting = [target for target in targets if target.outcome is None and target.task_ids]
         task_ids = list(dict.fromkeys(task_id for target in waiting for task_id in target.task_ids))
         self.task_ids.extend(task_ids)
         if not task_ids:
             return
-        waiter = TaskWaiter(self.client, clock=self.clock, sleep=self.sleep, on_round=self.reporter)
+        hints = dict((task_id, dict(project_id=target.project_id, region_id=target.region_id,
+                                    submitted_at=target.submitted_at))
+                     for target in waiting for task_id in target.task_ids)
+        outcome = self.wait(task_ids, hints, max(0.0, self.deadline - self.clock()))
+        tasks = dict((str(task.get("id")).lower(), task) for task in outcome.result["tasks"])
+        failed = dict((summary["id"], summary) for summary in outcome.result["failed_tasks"])
         for target in waiting:
-            for task_id in target.task_ids:
-                waiter.seed(task_id, project_id=target.project_id, region_id=target.region_id,
-                            submitted_at=target.submitted_at)
-        error = None
-        try:
-            waiter.wait(task_ids, max(0.0, deadline - self.clock()), self.wait_sleep)
-        except GcoreError as exc:
-            error = exc
-        for target in waiting:
-            self._conclude(target, waiter, error)
+            self._conclude(target, tasks, failed, outcome.error)
 
-    def _conclude(self, target, waiter, error):
+    def _conclude(self, target, tasks, failed, error):
         """What the wait says of one target: deleted, or failed naming its task."""
         for task_id in target.task_ids:
-            task = waiter.tasks.get(task_id) or {}
-            state = task.get("state")
-            if state == "FINISHED":
+            task = tasks.get(task_id) or {}
+            if task.get("state") == "FINISHED":
                 continue
-            if state == "ERROR":
-                target.fail("the delete task %s ended in ERROR: %s" % (task_id, " ".join(str(task.get("error")
-                            or "no error text").split())), request_id=task.get("request_id"), task_id=task_id)
-            elif task_id in waiter.vanished:
-                target.fail("the API no longer knows the delete task %s" % task_id, task_id=task_id)
-            elif error is not None:
+            if task_id in failed:
+                what = "ended in ERROR" if task.get("state") == "ERROR" else "failed"
+                target.fail("the delete task %s %s: %s" % (task_id, what, " ".join(
+                    str(failed[task_id].get("error") or "no error text").split())),
+                    request_id=task.get("request_id"), task_id=task_id)
+            elif error is not None and not tasks:
                 target.fail("waiting for the delete task %s stopped: %s" % (task_id, error), status=error.status,
                             request_id=error.request_id, task_id=task_id)
             else:
-                target.fail("the delete task %s has not ended (%s) within wait_timeout (%ss)"
-                            % (task_id, state or "not read", self.wait_timeout), task_id=task_id)
+                target.fail("the delete task %s has not ended (%s) within wait_timeout (%ss)%s"
+                            % (task_id, task.get("state") or "not read", self.wait_timeout,
+                               "; last API error: %s" % error if error is not None else ""), task_id=task_id)
             return
         target.outcome = "deleted"
+
+
+class _WaitOptions(object):
+    """What the wait function reads of a module (its client and wait options), for one rank's wait."""
+
+    def __init__(self, client, params):
+        self.client = client
+        self.params = params
+
+
+def rank_wait(client, params):
+    """The wait of one rank: the collection's wait function with the module's wait_sleep,
+    progress_interval and mask_task_data, for the time left; tasks whole (request_id kept)."""
+    def wait(task_ids, hints, timeout):
+        options = dict(params, wait_timeout=timeout, fail_on_error=True, full_tasks=True)
+        return wait_for_tasks(_WaitOptions(client, options), task_ids, hints)
+    return wait
 
 
 def cleanup_result(plan, not_started, task_ids, elapsed, check_mode):
@@ -416,35 +433,27 @@ class CleanupModule(GcoreModule):
         created=dict(type="raw", required=True),
         unknown_kinds=dict(type="str", default="fail", choices=list(UNKNOWN_KINDS)),
         conflict_timeout=dict(type="float", default=300.0),
-        wait_timeout=dict(type="float", default=1800.0),
-        wait_sleep=dict(type="float"),
-        progress_interval=dict(type="float", default=60.0),
-        **project_region_argument_spec()
+        **dict(project_region_argument_spec(),
+               **dict((name, WAIT_OPTIONS[name]) for name in ("wait_timeout", "wait_sleep", "progress_interval")))
     )
 
     def run(self):
         params = self.params
-        if params["wait_timeout"] <= 0:
-            self.fail("wait_timeout must be a positive number of seconds, got %s" % params["wait_timeout"])
+        check_wait_options(self)
         if params["conflict_timeout"] < 0:
             self.fail("conflict_timeout must be 0 (no retry) or more seconds, got %s" % params["conflict_timeout"])
-        if params["wait_sleep"] is not None and params["wait_sleep"] <= 0:
-            self.fail("wait_sleep must be a positive number of seconds, got %s" % params["wait_sleep"])
-        if params["progress_interval"] < 0:
-            self.fail("progress_interval must be a number of seconds, or 0 for no progress lines, got %s"
-                      % params["progress_interval"])
         try:
             plan = plan_cleanup(record_from(params["created"]), params["project_id"], params["region_id"],
                                 params["unknown_kinds"])
         except ValueError as exc:
             self.fail(str(exc))
-        started = time.monotonic()
-        cleanup = Cleanup(self.client, params["wait_timeout"], params["conflict_timeout"], params["wait_sleep"],
-                          reporter=progress_reporter(params["progress_interval"]))
+        lines = progress_reporter(params["progress_interval"])
+        cleanup = Cleanup(self.client, rank_wait(self.client, params), params["wait_timeout"],
+                          params["conflict_timeout"], say=lines.write if lines is not None else None)
+        started = cleanup.clock()
         not_started = cleanup.run(plan, check_mode=self.module.check_mode)
-        result = cleanup_result(plan, not_started, cleanup.task_ids, time.monotonic() - started,
+        result = cleanup_result(plan, not_started, cleanup.task_ids, cleanup.clock() - started,
                                 self.module.check_mode)
         if result["failed_resources"]:
-            self.module.fail_json(msg=failure_message(result), **result)
+            self.fail(failure_message(result), **result)
         return result
-

@@ -51,8 +51,8 @@ description:
 author:
   - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
-  - gcore.tasks.api
-  - gcore.tasks.api.attributes
+  - gcore.tasks.connection
+  - gcore.tasks.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
   - ansible.builtin.action_common_attributes.actiongroups
