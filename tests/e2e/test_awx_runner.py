@@ -117,8 +117,8 @@ def test_node_2_without_ids_from_a_previous_node_fails_clearly_before_any_reques
     node_2 = run_job(tmp_path / "job-2", "awx_use_volume.yml", credential, collections_path)
     assert node_2.status == "failed" and node_2.rc != 0
     (failure,) = node_2.failures()
-    assert failure["task"] == "Check that the previous node handed over a volume and its tasks"
-    assert "gcore_task_ids" in failure["res"]["msg"]
+    assert failure["task"] == "Check that the previous node handed over a volume"
+    assert "gcore_created_resources.volumes" in failure["res"]["msg"]
     assert sandbox.counters()["total"] == 0
 
 
@@ -331,4 +331,75 @@ def test_a_malformed_handover_fails_naming_it_before_any_request(run_playbook, s
     failed = [entry for entry in run.results if entry["status"] == "failed"]
     assert [entry["task"] for entry in failed] == [WAIT_ROLE + "Check what earlier workflow nodes handed over"]
     assert "gcore_handover must be" in failed[0]["result"]["msg"]
+    assert sandbox.counters()["total"] == 0
+
+
+def test_a_check_mode_workflow_runs_both_nodes_on_an_empty_sandbox(run_playbook, sandbox):
+    node_1 = run_playbook(str(REPO / "examples" / "awx_create_volume.yml"), check=True, env=CREDENTIAL_SCOPE)
+    assert node_1.rc == 0, node_1.stdout + node_1.stderr
+    handed = node_1.result(WAIT_ROLE + "Hand the IDs over to the next workflow node")["result"]["ansible_stats"]["data"]
+    node_2 = run_playbook(str(REPO / "examples" / "awx_use_volume.yml"), check=True, env=CREDENTIAL_SCOPE,
+                          extra_vars=handed)
+    assert node_2.rc == 0, node_2.stdout + node_2.stderr
+    for name in ("Read the volume", "Acknowledge the tasks of the previous node"):
+        assert node_2.result(name)["status"] == "skipped", name
+    assert sandbox.counters()["total"] == 0
+
+
+def test_node_2_reads_a_volume_handed_over_without_tasks_and_acknowledges_nothing(run_playbook, sandbox):
+    created = run_playbook(str(REPO / "examples" / "awx_create_volume.yml"), env=CREDENTIAL_SCOPE,
+                           extra_vars={"volume_name": "found-later"})
+    assert created.rc == 0, created.stdout + created.stderr
+    volumes = created.result(WAIT_ROLE + "Wait for the tasks")["result"]["created_resources"]["volumes"]
+    sandbox.reset_counters()
+    # What node 1 hands over when its write call found the volume already there: the ID, no task.
+    node_2 = run_playbook(str(REPO / "examples" / "awx_use_volume.yml"), env=CREDENTIAL_SCOPE,
+                          extra_vars={"gcore_created_resources": {"volumes": volumes}, "gcore_task_ids": [],
+                                      "gcore_handover": [{"task_ids": [], "created_resources": {"volumes": volumes}}]})
+    assert node_2.rc == 0, node_2.stdout + node_2.stderr
+    assert node_2.result("Show the volume")["result"]["msg"]["name"] == "found-later"
+    assert node_2.result("Acknowledge the tasks of the previous node")["status"] == "skipped"
+    assert sandbox.counters()["routes"] == {"GET /cloud/v1/volumes/{project_id}/{region_id}/{volume_id}": 1}
+
+
+FOUND_ALREADY = """
+- name: A node whose write call found its resources already there
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Publish them without waiting
+      ansible.builtin.include_role:
+        name: gcore.tasks.task_wait
+      vars:
+        task_wait_task_ids: []
+        task_wait_created_resources: "{{ found }}"
+"""
+
+
+def test_resources_that_need_no_wait_are_published_without_a_request(run_playbook, sandbox):
+    found = {"volumes": ["v-1", "v-2"], "instances": [], "projects": [7]}
+    run = run_playbook(FOUND_ALREADY, extra_vars={"found": found})
+    assert run.rc == 0, run.stdout + run.stderr
+    assert run.result(WAIT_ROLE + "Wait for the tasks")["status"] == "skipped"
+    published = run.result(WAIT_ROLE + "Hand the IDs over to the next workflow node")["result"]["ansible_stats"]
+    resources = {"volumes": ["v-1", "v-2"], "projects": [7]}
+    assert published["data"] == {"gcore_created_resources": resources, "gcore_task_ids": [],
+                                 "gcore_handover": [{"task_ids": [], "created_resources": resources}]}
+    facts = run.result(WAIT_ROLE + "Keep the IDs as facts for later plays and the fact cache")["result"]["ansible_facts"]
+    assert facts == {"gcore_created_resources": resources, "gcore_task_ids": []}
+    assert sandbox.counters()["total"] == 0
+
+
+@pytest.mark.parametrize("found, check", [
+    (["v-1"], "Validating arguments against arg spec 'main'"),  # not a dict: the role's argument spec
+    ("v-1", "Validating arguments against arg spec 'main'"),
+    ({"volumes": "v-1"}, "Check the resources to publish without a task"),
+    ({"volumes": 1}, "Check the resources to publish without a task"),
+])
+def test_malformed_resources_to_publish_fail_before_any_request(run_playbook, sandbox, found, check):
+    run = run_playbook(FOUND_ALREADY, extra_vars={"found": found})
+    assert run.rc != 0
+    failed = [entry for entry in run.results if entry["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["task"].startswith(WAIT_ROLE + check), failed
+    assert "task_wait_created_resources" in failed[0]["result"]["msg"]
     assert sandbox.counters()["total"] == 0
