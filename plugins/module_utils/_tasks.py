@@ -198,8 +198,9 @@ def present_task(task, mask_data=True):
     return shown
 
 
-# What a returned task keeps unless full_tasks is asked for: who it is, how it ended, what it created.
-COMPACT_TASK_KEYS = ("id", "task_type", "state", "project_id", "region_id", "error", "data", "created_resources")
+# What a waited task keeps unless full_tasks is asked for: who it is, how it ended. What it created is in
+# the wait's created_resources_by_task, once.
+COMPACT_TASK_KEYS = ("id", "task_type", "state", "project_id", "region_id", "error", "data")
 
 
 def without_empty_resources(task):
@@ -213,13 +214,17 @@ def without_empty_resources(task):
     return shown
 
 
-def compact_task(task):
-    """The task as a wait returns it by default: the COMPACT_TASK_KEYS that hold a value, and only the
-    non-empty lists of created_resources."""
+def compact_task(task, said=None):
+    """The task as a wait returns it by default: the COMPACT_TASK_KEYS that hold a value.
+
+    C(said) maps a key to what the module's own call already says of every task (a value, or
+    Ellipsis for any value): such a key is left out when the task holds that value.
+    """
     if not isinstance(task, dict):
         return task
-    task = without_empty_resources(task)
-    return dict((key, task[key]) for key in COMPACT_TASK_KEYS if task.get(key) is not None)
+    said = said or {}
+    return dict((key, task[key]) for key in COMPACT_TASK_KEYS if task.get(key) is not None
+                and not (key in said and (said[key] is Ellipsis or said[key] == task[key])))
 
 
 def task_summary(task_id, task):

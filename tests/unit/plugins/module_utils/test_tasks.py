@@ -17,6 +17,7 @@ import pytest
 
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     MASK,
+    compact_task,
     mask_sensitive,
     merge_created_resources,
     normalize_task_ids,
@@ -91,6 +92,16 @@ def test_union_of_created_resources_keeps_every_id_once_and_skips_empty_and_null
     union, by_task = merge_created_resources(tasks)
     assert union == {"volumes": ["v1", "v2"], "projects": [7]}
     assert by_task == {"t1": {"volumes": ["v1"]}, "t3": {"volumes": ["v2", "v1"], "projects": [7]}}
+
+
+def test_a_compact_task_leaves_out_created_resources_empty_keys_and_what_the_call_said():
+    task = dict(id=ID_A, task_type="create_volume", state="FINISHED", project_id=1, region_id=76, error=None,
+                data={"name": "v"}, created_resources={"volumes": ["v1"]}, created_on="2026-05-23T05:07:31")
+    assert compact_task(task) == dict(id=ID_A, task_type="create_volume", state="FINISHED", project_id=1,
+                                      region_id=76, data={"name": "v"})
+    said = dict(data=Ellipsis, project_id=1, region_id=8)
+    assert compact_task(task, said) == dict(id=ID_A, task_type="create_volume", state="FINISHED",
+                                            region_id=76), "a value other than the one said is kept"
 
 
 def test_sensitive_values_are_masked_at_any_depth_and_others_kept():
