@@ -2,7 +2,7 @@
 #
 #   make test            every gate in order, with a summary table (what CI runs)
 #   make unit e2e        pytest suites        make units        ansible-test units
-#   make sanity          ansible-test sanity on 2.16, 2.19 and 2.20 (sanity-2.16 ...)
+#   make sanity          ansible-test sanity on 2.16, 2.19 and 2.21 (sanity-2.16 ...)
 #   make lint            ansible-lint         make ansible-doc  render every module
 #   make docs            regenerate docs/reference/   (docs-check: lint + staleness)
 #   make changelog       regenerate CHANGELOG.md      (changelog-check: lint + staleness)
@@ -29,11 +29,13 @@ DEV_REQUIREMENTS := requirements-dev.txt requirements.txt
 DEMO_STAMP := $(VENV)/.stamp-demo
 ANSIBLE_CORE_REQUIREMENT := $(shell grep -m1 '^ansible-core' requirements-dev.txt)
 
-# ansible-core versions for sanity: 2.16 (oldest supported, meta/runtime.yml) and 2.20
-# get their own venvs; 2.19 is the one in .venv. 2.20 needs Python >= 3.12.
+# ansible-core versions for sanity: 2.16 (the oldest meta/runtime.yml claims) and 2.21 (the
+# newest release) get their own venvs; 2.19 is the one in .venv. 2.21 needs Python >= 3.12:
+# 3.12, else 3.13, found by running the candidates (tests/ci/find_python.sh).
 VENV_AC216 := $(CURDIR)/.venv-ac216
-VENV_AC220 := $(CURDIR)/.venv-ac220
-PYTHON312 := $(shell bash tests/ci/find_python.sh 3.12 2>/dev/null)
+VENV_AC221 := $(CURDIR)/.venv-ac221
+PYTHON_AC221 := $(shell bash tests/ci/find_python.sh 3.12 2>/dev/null || bash tests/ci/find_python.sh 3.13 2>/dev/null)
+PYTHON_AC221_VERSION := $(shell '$(PYTHON_AC221)' -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 
 COLLECTIONS_DIR := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/gcore/tasks
@@ -53,7 +55,7 @@ SKIP := bash tests/ci/skip.sh
 # Gates of `make test`, in order. "a|b" = run a and b at the same time (see
 # tests/ci/run_gates.sh): the three sanity runs use separate trees and venvs, and
 # overlapping them saves minutes on 2 cores. CI_GATE_SERIAL=1 runs them one by one.
-GATES := setup unit e2e sanity-2.16|sanity-2.19|sanity-2.20 units lint ansible-doc docs changelog galaxy
+GATES := setup unit e2e sanity-2.16|sanity-2.19|sanity-2.21 units lint ansible-doc docs changelog galaxy
 GATE_NAMES := $(subst |, ,$(GATES))
 
 .PHONY: help
@@ -62,7 +64,7 @@ help:
 
 # ---------------------------------------------------------------------------- venvs
 
-.PHONY: venv venv-demo venv-ac216 venv-ac220
+.PHONY: venv venv-demo venv-ac216 venv-ac221
 venv: $(VENV_STAMP)
 
 $(VENV_STAMP): $(DEV_REQUIREMENTS)
@@ -88,11 +90,11 @@ $(VENV_AC216)/.stamp-requirements: tests/ci/requirements-ac216.txt
 	$(VENV_AC216)/bin/python -m pip install --quiet -r $<
 	@touch $@
 
-venv-ac220: $(VENV_AC220)/.stamp-requirements
-$(VENV_AC220)/.stamp-requirements: tests/ci/requirements-ac220.txt
-	@test -n "$(PYTHON312)" || { echo "no Python 3.12 interpreter found" >&2; exit 1; }
-	@test -x $(VENV_AC220)/bin/python || $(PYTHON312) -m venv $(VENV_AC220)
-	$(VENV_AC220)/bin/python -m pip install --quiet -r $<
+venv-ac221: $(VENV_AC221)/.stamp-requirements
+$(VENV_AC221)/.stamp-requirements: tests/ci/requirements-ac221.txt
+	@test -n "$(PYTHON_AC221)" || { echo "no Python 3.12 or 3.13 interpreter found" >&2; exit 1; }
+	@test -x $(VENV_AC221)/bin/python || $(PYTHON_AC221) -m venv $(VENV_AC221)
+	$(VENV_AC221)/bin/python -m pip install --quiet -r $<
 	@touch $@
 
 # ------------------------------------------------------------------ collection tree
@@ -115,7 +117,7 @@ gate-unit: unit
 gate-e2e: e2e
 gate-sanity-2.16: sanity-2.16
 gate-sanity-2.19: sanity-2.19
-gate-sanity-2.20: sanity-2.20
+gate-sanity-2.21: sanity-2.21
 gate-units: units
 gate-lint: lint
 gate-ansible-doc: ansible-doc
@@ -137,8 +139,8 @@ e2e: venv collection-tree
 	    $(VENV)/bin/python -m pytest -q -rs -n 3 --dist loadfile tests/e2e; \
 	fi
 
-.PHONY: sanity sanity-2.16 sanity-2.19 sanity-2.20
-sanity: sanity-2.16 sanity-2.19 sanity-2.20
+.PHONY: sanity sanity-2.16 sanity-2.19 sanity-2.21
+sanity: sanity-2.16 sanity-2.19 sanity-2.21
 
 sanity-2.16: venv-ac216
 	bash tests/ci/ansible_test.sh $(VENV_AC216) $(PYTHON_VERSION) sanity
@@ -146,12 +148,12 @@ sanity-2.16: venv-ac216
 sanity-2.19: venv
 	bash tests/ci/ansible_test.sh $(VENV) $(PYTHON_VERSION) sanity
 
-ifeq ($(PYTHON312),)
-sanity-2.20:
-	@$(SKIP) "no Python 3.12 interpreter (pyenv versions or python3.12 on PATH); ansible-core 2.20 needs >= 3.12"
+ifeq ($(PYTHON_AC221),)
+sanity-2.21:
+	@$(SKIP) "no Python 3.12 or 3.13 interpreter (pyenv versions or pythonX.Y on PATH); ansible-core 2.21 needs >= 3.12"
 else
-sanity-2.20: venv-ac220
-	bash tests/ci/ansible_test.sh $(VENV_AC220) 3.12 sanity
+sanity-2.21: venv-ac221
+	bash tests/ci/ansible_test.sh $(VENV_AC221) $(PYTHON_AC221_VERSION) sanity
 endif
 
 .PHONY: units
@@ -219,4 +221,4 @@ clean:
 	find . -path ./.git -prune -o -path './.venv*' -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 
 distclean: clean
-	rm -rf $(VENV) $(VENV_AC216) $(VENV_AC220)
+	rm -rf $(VENV) $(VENV_AC216) $(VENV_AC221)
