@@ -6,7 +6,7 @@
 #   make lint            ansible-lint         make ansible-doc  render every module
 #   make docs            regenerate docs/reference/   (docs-check: lint + staleness)
 #   make changelog       regenerate CHANGELOG.md      (changelog-check: lint + staleness)
-#   make changelog-release  fold changelogs/fragments/ into the galaxy.yml version
+#   make changelog-release  fold changelogs/fragments/ into the galaxy.yml version (set-version VERSION=)
 #   make galaxy          build, check and install the tarball, run the demo from it
 #   make demo            examples/demo.yml against the local sandbox (installs only ansible-core + requests)
 #   make bench           tests/bench/bench_wait.py and bench_request.py (not part of `make test`)
@@ -183,14 +183,29 @@ changelog: venv
 changelog-check: venv
 	bash tests/ci/changelog.sh check
 
-# Fold the pending fragments in changelogs/fragments/ into the release of the version in
-# galaxy.yml (creating it, or adding to it while it is unpublished) and rewrite
-# CHANGELOG.md. RELEASE_DATE defaults to today.
+# Releasing. galaxy.yml holds the version (tests/unit/test_version.py ties _version.py, the
+# changelog and every version_added to it). `make set-version VERSION=X.Y.Z` starts the next
+# version (galaxy.yml and plugins/module_utils/_version.py together). `make changelog-release`
+# folds every pending fragment of changelogs/fragments/ into the release of the galaxy.yml
+# version -- creating it, or adding to it while it is unpublished (its date becomes
+# RELEASE_DATE, default today) -- lists the plugins whose version_added is that version,
+# rewrites CHANGELOG.md and runs the version test. Fragments may pend between releases:
+# changelog-check lints them and only compares CHANGELOG.md with changelog.yaml.
 RELEASE_DATE ?= $(shell date -u +%Y-%m-%d)
-.PHONY: changelog-release
+GALAXY_VERSION = $(shell $(VENV)/bin/python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')
+.PHONY: changelog-release set-version
 changelog-release: venv collection-tree
-	antsibull-changelog release --reload-plugins --date $(RELEASE_DATE) \
-	    --version $$($(VENV)/bin/python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')
+	antsibull-changelog lint
+	antsibull-changelog release --reload-plugins --update-existing --date $(RELEASE_DATE) --version $(GALAXY_VERSION)
+	bash tests/ci/changelog.sh generate
+	$(VENV)/bin/python -m pytest -q tests/unit/test_version.py
+	@echo "released $(GALAXY_VERSION) ($(RELEASE_DATE)) in changelogs/changelog.yaml and CHANGELOG.md: commit changelogs/ CHANGELOG.md"
+
+set-version: venv
+	@test -n "$(VERSION)" || { echo "usage: make set-version VERSION=X.Y.Z" >&2; exit 2; }
+	sed -i -E 's/^version: .*/version: $(VERSION)/' galaxy.yml
+	sed -i -E 's/^COLLECTION_VERSION = .*/COLLECTION_VERSION = "$(VERSION)"/' plugins/module_utils/_version.py
+	@grep -n '^version:' galaxy.yml; grep -n '^COLLECTION_VERSION' plugins/module_utils/_version.py
 
 .PHONY: galaxy
 galaxy: venv
