@@ -4,7 +4,7 @@
 #   make unit e2e        pytest suites        make units        ansible-test units
 #   make sanity          ansible-test sanity on 2.16, 2.19 and 2.21 (sanity-2.16 ...)
 #   make lint            ansible-lint         make ansible-doc  render every module
-#   make docs            regenerate docs/reference/   (docs-check: lint + staleness)
+#   make docs            regenerate docs/reference/ and docs/docsite/ (docs-check: lint + staleness)
 #   make changelog       regenerate CHANGELOG.md      (changelog-check: lint + staleness)
 #   make changelog-release  fold changelogs/fragments/ into the galaxy.yml version (set-version VERSION=)
 #   make galaxy          build, check and install the tarball, run the demo from it
