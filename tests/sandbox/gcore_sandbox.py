@@ -2021,9 +2021,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send_error(SandboxError(404, "NotFound", "No route %s %s" % (method, path)),
                              request_id)
             return
-        entry, fault, latency, retry_after = sb._record(method, route_key, path, query,
-                                           dict(self.headers.items()), body,
-                                           "%s:%s" % self.client_address[:2])
+        entry, fault, latency, retry_after = sb._record(
+            method, route_key, path, query, dict(self.headers.items()), body, "%s:%s" % self.client_address[:2])
         if latency:
             sb._stopping.wait(latency)
         if retry_after is not None:  # the account's rate limit: refused, not processed

@@ -23,6 +23,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._errors import (
     MaybeProcessedError,
     NoAnswerError,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._version import COLLECTION_VERSION
 
 KEY = "unit-test-key-7f3a"
 TASK_ID = "26986bc0-748a-4448-b836-0a2aa465eb06"
@@ -86,7 +87,7 @@ def test_requests_carry_the_api_key_scheme_and_a_user_agent_naming_the_collectio
     client_for(server).get_task(TASK_ID)
     headers = server.seen[0]["headers"]
     assert headers["Authorization"] == "APIKey " + KEY
-    assert headers["User-Agent"].startswith("gcore.tasks/0.1.0")
+    assert headers["User-Agent"].startswith("gcore.tasks/%s " % COLLECTION_VERSION)
     assert server.seen[0]["path"] == "/cloud/v1/tasks/" + TASK_ID
 
 
