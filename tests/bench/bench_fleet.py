@@ -77,6 +77,8 @@ def fleet_figures(name, workdir, collections, count, per_host_project=False, lim
         process, results = fleet.run(volumes_playbook(count, per_host_project, sleep), timeout=1800)
         by_host = results.get("Create", {})
         ok = [entry["result"] for entry in by_host.values() if entry["status"] == "ok"]
+        failures = sorted(set(entry["result"].get("msg", "")[:300] for entry in by_host.values()
+                              if entry["status"] != "ok"))
         counters = sandbox.counters()
         log = timeline(sandbox)
         bound = None
@@ -85,7 +87,7 @@ def fleet_figures(name, workdir, collections, count, per_host_project=False, lim
         return dict(scenario=name, hosts=HOSTS, ok=len(ok), wall=round(process.wall, 1), total=counters["total"],
                     per_host=round(counters["total"] / float(HOSTS), 1), task_reads=task_reads(sandbox),
                     writes=counters["routes"].get(CREATE_ROUTE, 0),
-                    throttled=sum(1 for entry in log if entry["status"] == 429), bound=bound)
+                    throttled=sum(1 for entry in log if entry["status"] == 429), bound=bound, failures=failures)
     finally:
         sandbox.stop()
 
