@@ -6,8 +6,8 @@ Scenarios, each against a fresh sandbox:
   W25C    the same in a region that also holds 1,000 other active tasks of the same type
   F3      40 hosts x gcore_request of 3 volumes (ansible-playbook, 40 forks), default options
   F3T     the same under an account-wide limit of 10 requests/s (429 with Retry-After)
-  F25     40 hosts x 25 volumes, one project per host, wait_sleep 1
-  F25C    40 hosts x 25 volumes in one region holding 1,000 other active tasks, wait_sleep 1
+  F25     40 hosts x 25 volumes of 8 s, one project per host, wait_sleep 1
+  F25C    40 hosts x 25 volumes of 8 s in one region holding 1,000 other active tasks, wait_sleep 1
   A1000   gcore_task_ack of 1,000 tasks (module process), each answer after --ack-latency seconds
 
 Figures: hosts that succeeded, wall time, requests (total, per host, task reads, writes, 429s)
@@ -64,8 +64,9 @@ def volumes_playbook(count, per_host_project, sleep=None):
 """ % (project, "        wait_sleep: %s\n" % sleep if sleep else "", bodies)
 
 
-def fleet_figures(name, workdir, collections, count, per_host_project=False, limit=None, crowded=False, sleep=None):
-    sandbox = start_sandbox(volume_duration=2.0, volume_queue=0.3)
+def fleet_figures(name, workdir, collections, count, per_host_project=False, limit=None, crowded=False, sleep=None,
+                  duration=2.0):
+    sandbox = start_sandbox(volume_duration=duration, volume_queue=0.3)
     try:
         if crowded:
             crowd(sandbox, 1000, 1, 76, spread=60.0)
@@ -160,7 +161,7 @@ def main():
             row = fleet_figures(name, workdir, collections, 3, limit=10 if name == "F3T" else None)
         elif name in ("F25", "F25C"):
             row = fleet_figures(name, workdir, collections, 25, per_host_project=name == "F25", crowded=name == "F25C",
-                                sleep=1)
+                                sleep=1, duration=8.0)
         else:
             parser.error("unknown scenario %s" % name)
         rows.append(row)

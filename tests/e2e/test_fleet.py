@@ -113,6 +113,8 @@ def test_forty_hosts_of_three_writes_under_an_account_wide_limit_all_succeed_wit
 def test_forty_hosts_of_25_volumes_in_one_crowded_region_stay_within_the_request_bound(fleet, fleet_sandbox):
     # A thousand other tasks of the same type stay active in the region; the fleet adds a thousand more.
     crowd(fleet_sandbox, 1000, PROJECT_ID, REGION_ID, spread=60.0)
+    # Volumes take 8 s: enough poll rounds for reads by ID per round to show.
+    fleet_sandbox.configure(volume_duration=8.0)
     fleet_sandbox.reset_counters()
     process, results = fleet.run(MANY_WRITES)
     by_host = _host_results(results, "Create the volumes")
