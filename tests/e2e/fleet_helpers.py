@@ -6,7 +6,6 @@ A fleet is an inventory of local hosts (ansible_connection: local) run with one 
 all against one sandbox account, as tens of hosts of one AWX job share one API key.
 """
 
-import datetime
 import json
 import os
 import signal
@@ -39,8 +38,7 @@ def volume(name, **extra):
 
 
 def start_sandbox(**kwargs):
-    """A started sandbox with a request log long enough for a fleet's whole run."""
-    kwargs.setdefault("request_log_size", 200000)
+    """A started sandbox (its timeline keeps every request of a fleet's run)."""
     # The stdlib's listen backlog of 5 resets connections when 40 hosts x 8 connect at once (a front
     # of the real API queues them): a reset write may have been processed, so hosts would fail for it.
     if getattr(gcore_sandbox._Server, "request_queue_size", 0) < 1024:
@@ -57,26 +55,20 @@ def rate_limit(sandbox, per_second):
     sandbox.configure(rate_limit=per_second)
 
 
-def crowd(sandbox, count, project_id, region_id, task_type="create_volume", spread=0.0):
+def crowd(sandbox, count, project_id, region_id, task_type="create_volume", spread=0.0, chunks=10):
     """Seed C(count) tasks that stay RUNNING in one project/region, created over the last C(spread) seconds."""
-    spec = {"task_type": task_type, "duration": None, "project_id": project_id, "region_id": region_id}
     if not spread:
-        return sandbox.add_tasks([spec] * count)
-    return sandbox.add_tasks([dict(spec, created_offset=-spread * index / count) for index in range(count)])
+        return sandbox.crowd(count, task_type=task_type, project_id=project_id, region_id=region_id)
+    ids = []
+    for chunk in range(chunks):
+        ids += sandbox.crowd(count // chunks, task_type=task_type, project_id=project_id, region_id=region_id,
+                             created_offset=-spread * chunk / chunks)
+    return ids
 
 
-def timeline(sandbox):
-    """The sandbox's request log, oldest first, each entry with C(at): its time as epoch seconds."""
-    entries = sandbox.requests()
-    for entry in entries:
-        entry["at"] = parse_time(entry["time"])
-    return entries
-
-
-def parse_time(text):
-    """Epoch seconds of a sandbox timestamp (zone-less UTC, microseconds)."""
-    moment = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f")
-    return moment.replace(tzinfo=datetime.timezone.utc).timestamp()
+def timeline(sandbox, since=None):
+    """Every request the sandbox received (since C(since), epoch seconds), oldest first; C(t) is its time."""
+    return sandbox.timeline(since=since)
 
 
 def task_reads(sandbox):

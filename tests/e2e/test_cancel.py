@@ -91,8 +91,8 @@ def test_sigkill_of_the_group_during_a_wait_ends_every_hosts_wait_within_one_rou
     gone_after = wait_until(lambda: not fleet.module_processes(), QUIET_AFTER)
     assert gone_after, "a module still runs %.0f s after the kill" % QUIET_AFTER
     log = timeline(cancel_sandbox)
-    after = [entry for entry in log if entry["at"] > killed_at]
-    assert all(entry["at"] <= killed_at + QUIET_AFTER for entry in log), "a request came 15 s after the kill"
+    after = [entry for entry in log if entry["t"] > killed_at]
+    assert all(entry["t"] <= killed_at + QUIET_AFTER for entry in log), "a request came 15 s after the kill"
     # At most one more poll round (about two requests) per host once the controller is gone.
     assert len([entry for entry in after if entry["route"] in TASK_ROUTES]) <= 2 * 3, after
     assert wait_until(lambda: not fleet.processes(), QUIET_AFTER), "a worker of the killed job lives on"
@@ -113,10 +113,10 @@ def test_sigkill_of_the_group_during_a_batch_of_300_bodies_sends_at_most_one_mor
         "the module still runs %.0f s after the kill" % QUIET_AFTER
     log = timeline(cancel_sandbox)
     writes = [entry for entry in log if entry["route"] == CREATE_ROUTE]
-    late = [entry for entry in writes if entry["at"] > killed_at]
+    late = [entry for entry in writes if entry["t"] > killed_at]
     assert len(late) <= WAVE, "%d writes started after the kill (one wave is %d)" % (len(late), WAVE)
     assert len(writes) < len(bodies)
-    assert all(entry["at"] <= killed_at + QUIET_AFTER for entry in log), "a request came 15 s after the kill"
+    assert all(entry["t"] <= killed_at + QUIET_AFTER for entry in log), "a request came 15 s after the kill"
 
 
 def test_sigterm_of_the_group_during_a_wait_leaves_no_progress_file(make_fleet, cancel_sandbox):
