@@ -6,6 +6,7 @@ A fleet is an inventory of local hosts (ansible_connection: local) run with one 
 all against one sandbox account, as tens of hosts of one AWX job share one API key.
 """
 
+import datetime
 import json
 import os
 import signal
@@ -57,6 +58,10 @@ def rate_limit(sandbox, per_second):
 
 def crowd(sandbox, count, project_id, region_id, task_type="create_volume", spread=0.0, chunks=10):
     """Seed C(count) tasks that stay RUNNING in one project/region, created over the last C(spread) seconds."""
+    if not hasattr(sandbox, "crowd"):  # a sandbox before its crowd switch
+        spec = {"task_type": task_type, "duration": None, "project_id": project_id, "region_id": region_id}
+        return sandbox.add_tasks([dict(spec, created_offset=-spread * (index * chunks // count) / chunks)
+                                  for index in range(count)])
     if not spread:
         return sandbox.crowd(count, task_type=task_type, project_id=project_id, region_id=region_id)
     ids = []
@@ -68,6 +73,12 @@ def crowd(sandbox, count, project_id, region_id, task_type="create_volume", spre
 
 def timeline(sandbox, since=None):
     """Every request the sandbox received (since C(since), epoch seconds), oldest first; C(t) is its time."""
+    if not hasattr(sandbox, "timeline"):  # a sandbox before its timeline: the request log
+        entries = sandbox.requests()
+        for entry in entries:
+            moment = datetime.datetime.strptime(entry["time"], "%Y-%m-%dT%H:%M:%S.%f")
+            entry["t"] = moment.replace(tzinfo=datetime.timezone.utc).timestamp()
+        return [entry for entry in entries if since is None or entry["t"] >= since]
     return sandbox.timeline(since=since)
 
 
