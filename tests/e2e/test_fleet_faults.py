@@ -24,11 +24,11 @@ def create(sandbox, collections_path, **args):
 # ---------------------------------------------------------------- 429
 
 def test_a_write_throttled_longer_than_the_retry_count_is_retried_until_it_passes(sandbox, collections_path):
-    sandbox.add_fault(route=CREATE_ROUTE, status=429, headers={"Retry-After": "0"}, times=6)
+    sandbox.add_fault(route=CREATE_ROUTE, status=429, headers={"Retry-After": "0"}, times=4)
     run = create(sandbox, collections_path)  # api_retries is 2 here: the count alone would give up
     assert not run.failed, run
     assert run.result["changed"] is True and run.result["results"][0]["sent"] is True
-    assert sandbox.counters()["routes"][CREATE_ROUTE] == 7
+    assert sandbox.counters()["routes"][CREATE_ROUTE] == 5
     assert len(run.result["created_resources"]["volumes"]) == 1
 
 
@@ -46,7 +46,7 @@ def test_a_write_throttled_past_api_throttle_timeout_is_not_sent_and_changes_not
 
 def test_reads_of_a_wait_are_retried_through_a_long_throttle(sandbox, collections_path):
     task_id = sandbox.add_task(duration=0.2)
-    sandbox.add_fault(route=TASK_ROUTE, status=429, headers={"Retry-After": "0"}, times=6)
+    sandbox.add_fault(route=TASK_ROUTE, status=429, headers={"Retry-After": "0"}, times=4)
     run = run_module(collections_path, "gcore_task_wait", base_args(sandbox, task_ids=[task_id], wait_sleep=0.2,
                                                                     wait_timeout=60, api_retries=0))
     assert not run.failed, run
