@@ -94,7 +94,7 @@ def test_forty_hosts_of_three_writes_under_an_account_wide_limit_all_succeed_wit
     process, results = fleet.run(THREE_WRITES)
     by_host = _host_results(results, "Create three volumes")
     failed = dict((host, entry["result"].get("msg")) for host, entry in by_host.items() if entry["status"] != "ok")
-    assert not failed, "%d of %d hosts failed: %s" % (len(failed), HOSTS, failed)
+    assert not failed, "%d of %d hosts failed, e.g. %s" % (len(failed), HOSTS, sorted(failed.items())[:2])
     assert process.returncode == 0, process.stdout[-3000:]
     log = timeline(fleet_sandbox)
     assert any(entry["status"] == 429 for entry in log), "the limit was never reached: the test proves nothing"
@@ -119,7 +119,7 @@ def test_forty_hosts_of_25_volumes_in_one_crowded_region_stay_within_the_request
     process, results = fleet.run(MANY_WRITES)
     by_host = _host_results(results, "Create the volumes")
     failed = dict((host, entry["result"].get("msg")) for host, entry in by_host.items() if entry["status"] != "ok")
-    assert not failed, "%d of %d hosts failed: %s" % (len(failed), HOSTS, failed)
+    assert not failed, "%d of %d hosts failed, e.g. %s" % (len(failed), HOSTS, sorted(failed.items())[:2])
     assert process.returncode == 0, process.stdout[-3000:]
     bound = 0
     for host, entry in by_host.items():
