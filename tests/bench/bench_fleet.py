@@ -78,8 +78,8 @@ def fleet_figures(name, workdir, collections, count, per_host_project=False, lim
         process, results = fleet.run(volumes_playbook(count, per_host_project, sleep), timeout=1800)
         by_host = results.get("Create", {})
         ok = [entry["result"] for entry in by_host.values() if entry["status"] == "ok"]
-        failures = sorted(set(entry["result"].get("msg", "")[:300] for entry in by_host.values()
-                              if entry["status"] != "ok"))
+        failures = sorted(set(entry["result"].get("msg", "")[:200] for entry in by_host.values()
+                              if entry["status"] != "ok"))[:1]
         counters = sandbox.counters()
         log = timeline(sandbox)
         bound = None
