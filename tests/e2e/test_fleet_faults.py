@@ -18,6 +18,7 @@ def volume(name):
 def create(sandbox, collections_path, **args):
     args = dict(dict(method="POST", path=VOLUMES, project_id=1, region_id=76, body=volume("one"), wait_sleep=0.2,
                      wait_timeout=30), **args)
+    args = dict((name, value) for name, value in args.items() if value is not None)
     return run_module(collections_path, "gcore_request", base_args(sandbox, **args))
 
 
