@@ -24,6 +24,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._client import (
     GcoreClient,
     api_url_hint,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._cancel import Liveness
 from ansible_collections.gcore.tasks.plugins.module_utils._errors import GcoreError
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids
 from ansible_collections.gcore.tasks.plugins.module_utils._waiter import read_tasks
@@ -171,6 +172,7 @@ class GcoreModule(object):
                 ca_path=self.params["ca_path"],
                 user_agent_suffix="ansible-core/%s" % ANSIBLE_VERSION,
                 throttle_timeout=self.params["api_throttle_timeout"],
+                liveness=Liveness(),  # a cancelled job sends nothing more
             )
         return self._client
 

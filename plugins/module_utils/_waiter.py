@@ -439,11 +439,13 @@ class TaskWaiter(object):
     poll round of wait(); an exception it raises is swallowed, never ending the wait.
     """
 
-    def __init__(self, client, clock=None, sleep=time.sleep, on_round=None):
+    def __init__(self, client, clock=None, sleep=None, on_round=None):
         self.client = client
         # The client's clock: its retries and this wait measure the one deadline alike.
         self.clock = clock or getattr(client, "clock", time.monotonic)
-        self.sleep = sleep
+        # The client's liveness sleeps between rounds when there is one: a cancelled job's wait ends at once.
+        liveness = getattr(client, "liveness", None)
+        self.sleep = sleep or (liveness.sleep if liveness is not None else time.sleep)
         self.on_round = on_round
         self.reader = RoundReader(client)
         self.book = self.reader.book
