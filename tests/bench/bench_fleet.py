@@ -88,7 +88,9 @@ def fleet_figures(name, workdir, collections, count, per_host_project=False, lim
         return dict(scenario=name, hosts=HOSTS, ok=len(ok), wall=round(process.wall, 1), total=counters["total"],
                     per_host=round(counters["total"] / float(HOSTS), 1), task_reads=task_reads(sandbox),
                     writes=counters["routes"].get(CREATE_ROUTE, 0),
-                    throttled=sum(1 for entry in log if entry["status"] == 429), bound=bound, failures=failures)
+                    throttled=sum(1 for entry in log if entry["status"] == 429), bound=bound, failures=failures,
+                    routes=dict((route, number) for route, number in counters["routes"].items()
+                                if route.startswith("GET /cloud/v1/tasks")))
     finally:
         sandbox.stop()
 
