@@ -50,8 +50,8 @@ options:
   api_throttle_timeout:
     description:
       - Seconds a request answered HTTP 429 (throttled) keeps being sent again, counted from its first
-        429. A 429 takes nothing from O(api_retries): an account-wide rate limit shared by many hosts
-        can last longer than a few retries, and the API did not act on a throttled call.
+        429. A 429 takes nothing from O(api_retries), since an account-wide rate limit shared by many
+        hosts can last longer than a few retries, and the API did not act on a throttled call.
       - Each pause is the longer of the C(Retry-After) header and the exponential backoff (0.5 s doubling
         up to 8 s), plus a random share of up to 50% (at most 1 s), so hosts throttled together do not
         retry in step. A C(Retry-After) longer than the time left ends the request at once.
