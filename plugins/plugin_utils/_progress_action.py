@@ -73,26 +73,30 @@ class ProgressActionBase(ActionBase):
             return self._execute_module(task_vars=task_vars)
         fd, path = tempfile.mkstemp(prefix="gcore-progress-", suffix=".txt", dir=C.DEFAULT_LOCAL_TMP)
         os.close(fd)
-        source = open(path, "r")
-        fcntl.flock(source.fileno(), fcntl.LOCK_SH)  # held while the module runs: the controller is here
+        previous = _remove_on_sigterm(path)
+        try:
+            with open(path, "r") as source:
+                fcntl.flock(source.fileno(), fcntl.LOCK_SH)  # held while the module runs: the controller is here
+                return self._execute_locked(task_vars, host, environments, source, path)
+        finally:
+            _restore_sigterm(previous)
+            _remove(path)
+
+    def _execute_locked(self, task_vars, host, environments, source, path):
+        """Run the module with PROGRESS_FILE_ENV set, a helper thread watching the file and ansible-playbook."""
         position = len(environments)
         environments.append({PROGRESS_FILE_ENV: path})
         done = threading.Event()
-        show = not self._task.no_log
-        tail = threading.Thread(target=self._watch, args=(source, path, done, host, show, os.getppid()),
-                                name="gcore-progress")
+        tail = threading.Thread(target=self._watch, name="gcore-progress",
+                                args=(source, path, done, host, not self._task.no_log, os.getppid()))
         tail.daemon = True
-        previous = _remove_on_sigterm(path)
         tail.start()
         try:
             return self._execute_module(task_vars=task_vars)
         finally:
-            _restore_sigterm(previous)
             del environments[position]
             done.set()
             tail.join()
-            source.close()
-            _remove(path)
 
     def _watch(self, source, path, done, host, show, controller):
         """Show every complete line the module appends until C(done), then the rest; drop the lock once
