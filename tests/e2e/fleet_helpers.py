@@ -26,7 +26,8 @@ from gcore_sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-po
 API_KEY = "fleet-SECRET-key-2b7e4c19"
 VOLUMES = "/cloud/v1/volumes/{project_id}/{region_id}"
 CREATE_ROUTE = "POST " + VOLUMES
-TASK_ROUTES = ("GET /cloud/v1/tasks", "GET /cloud/v1/tasks/{task_id}", "GET /cloud/v1/tasks/{project_id}/{region_id}/active")
+TASK_ROUTES = ("GET /cloud/v1/tasks", "GET /cloud/v1/tasks/{task_id}",
+               "GET /cloud/v1/tasks/{project_id}/{region_id}/active")
 # The calls gcore_request sends at the same time (POOL_MAXSIZE): one wave of writes.
 WAVE = 8
 # Every process a test starts carries this variable, so the test finds (and ends) only its own.

@@ -46,7 +46,8 @@ class CrowdedApi(object):
 
     def state(self, task_id):
         spec = self.tasks[task_id]
-        return "FINISHED" if spec["duration"] is not None and self.now >= spec["created"] + spec["duration"] else "RUNNING"
+        ended = spec["duration"] is not None and self.now >= spec["created"] + spec["duration"]
+        return "FINISHED" if ended else "RUNNING"
 
     def render(self, task_id, listed=False):
         spec = self.tasks[task_id]
