@@ -404,8 +404,9 @@ class GcoreClient(object):
         if response.status_code >= 300:
             error = _error_from_response(response, method, path)
             if response.status_code == THROTTLED:
-                error.message += ("; still throttled when api_throttle_timeout (%gs) or the wait's deadline ran out, "
-                                  "so the API did not act on the call" % self.throttle_timeout)
+                error.message += "; still throttled when api_throttle_timeout (%gs)%s ran out, so the API did not " \
+                                 "act on the call" % (self.throttle_timeout, "" if deadline is None else
+                                                      " or the wait's deadline")
             if not repeatable and response.status_code >= 500:
                 error = MaybeProcessedError.from_error(error)
             raise error
