@@ -101,7 +101,9 @@ def test_a_lasting_retryable_status_is_tried_api_retries_plus_one_times(
         sandbox, collections_path, fault, status, exception_class, contains):
     task_id = finished_task(sandbox)
     sandbox.add_fault(route=GET_ONE, times=None, **fault)
-    run = run_module(collections_path, "gcore_task_info", base_args(sandbox, task_ids=[task_id], api_retries=2))
+    # A 429 is retried by time (api_throttle_timeout); 0 counts it like the other statuses.
+    run = run_module(collections_path, "gcore_task_info", base_args(sandbox, task_ids=[task_id], api_retries=2,
+                                                                    api_throttle_timeout=0))
     assert sandbox.counters()["total"] == 3, "api_retries=2 means three attempts in all"
     failure = assert_one_line_api_error(run, status=status, exception_class=exception_class, contains=contains)
     assert failure["method"] == "GET" and failure["path"] == "/cloud/v1/tasks/" + task_id
