@@ -33,7 +33,7 @@ _HEADER_SAFE_RE = re.compile(r"\A[\x21-\x7e]+\Z")
 
 
 def api_argument_spec():
-    """The connection options of every module (documented in the gcore.tasks.api doc fragment)."""
+    """The connection options of every module (documented in the gcore.tasks.connection doc fragment)."""
     return dict(
         api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["GCORE_API_KEY"])),
         api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["GCORE_BASE_URL"])),
