@@ -20,7 +20,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "sandbox"))
 
-import gcore_sandbox  # noqa: E402  pylint: disable=wrong-import-position
 from gcore_sandbox import Sandbox  # noqa: E402  pylint: disable=wrong-import-position
 
 API_KEY = "fleet-SECRET-key-2b7e4c19"
@@ -41,10 +40,6 @@ def volume(name, **extra):
 
 def start_sandbox(**kwargs):
     """A started sandbox (its timeline keeps every request of a fleet's run)."""
-    # The stdlib's listen backlog of 5 resets connections when 40 hosts x 8 connect at once (a front
-    # of the real API queues them): a reset write may have been processed, so hosts would fail for it.
-    if getattr(gcore_sandbox._Server, "request_queue_size", 0) < 1024:
-        gcore_sandbox._Server.request_queue_size = 1024
     api = Sandbox(api_key=API_KEY, **kwargs)
     api.start()
     return api
