@@ -130,8 +130,8 @@ class CountingServer(object):
             def do_GET(self):
                 server.seen += 1
                 throttled = server.seen == 1
-                body = json.dumps({"message": "slow down"} if throttled else {"id": TASK_ID, "state": "RUNNING",
-                                                                               "task_type": "create_volume"}).encode()
+                answer = dict(id=TASK_ID, state="RUNNING", task_type="create_volume")
+                body = json.dumps({"message": "slow down"} if throttled else answer).encode()
                 self.send_response(429 if throttled else 200)
                 if throttled:
                     self.send_header("Retry-After", "30")
