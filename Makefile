@@ -2,11 +2,11 @@
 #
 #   make test            every gate in order, with a summary table (what CI runs)
 #   make unit e2e        pytest suites        make units        ansible-test units
-#   make sanity          ansible-test sanity on 2.16, 2.19 and 2.20 (sanity-2.16 ...)
+#   make sanity          ansible-test sanity on 2.16, 2.19 and 2.21 (sanity-2.16 ...)
 #   make lint            ansible-lint         make ansible-doc  render every module
-#   make docs            regenerate docs/reference/   (docs-check: lint + staleness)
+#   make docs            regenerate docs/reference/ and docs/docsite/ (docs-check: lint + staleness)
 #   make changelog       regenerate CHANGELOG.md      (changelog-check: lint + staleness)
-#   make changelog-release  fold changelogs/fragments/ into the galaxy.yml version
+#   make changelog-release  fold changelogs/fragments/ into the galaxy.yml version (set-version VERSION=)
 #   make galaxy          build, check and install the tarball, run the demo from it
 #   make demo            examples/demo.yml against the local sandbox (installs only ansible-core + requests)
 #   make bench           tests/bench/bench_wait.py and bench_request.py (not part of `make test`)
@@ -29,11 +29,13 @@ DEV_REQUIREMENTS := requirements-dev.txt requirements.txt
 DEMO_STAMP := $(VENV)/.stamp-demo
 ANSIBLE_CORE_REQUIREMENT := $(shell grep -m1 '^ansible-core' requirements-dev.txt)
 
-# ansible-core versions for sanity: 2.16 (oldest supported, meta/runtime.yml) and 2.20
-# get their own venvs; 2.19 is the one in .venv. 2.20 needs Python >= 3.12.
+# ansible-core versions for sanity: 2.16 (the oldest meta/runtime.yml claims) and 2.21 (the
+# newest release) get their own venvs; 2.19 is the one in .venv. 2.21 needs Python >= 3.12:
+# 3.12, else 3.13, found by running the candidates (tests/ci/find_python.sh).
 VENV_AC216 := $(CURDIR)/.venv-ac216
-VENV_AC220 := $(CURDIR)/.venv-ac220
-PYTHON312 := $(shell bash tests/ci/find_python.sh 3.12 2>/dev/null)
+VENV_AC221 := $(CURDIR)/.venv-ac221
+PYTHON_AC221 := $(shell bash tests/ci/find_python.sh 3.12 2>/dev/null || bash tests/ci/find_python.sh 3.13 2>/dev/null)
+PYTHON_AC221_VERSION := $(shell '$(PYTHON_AC221)' -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 
 COLLECTIONS_DIR := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/gcore/tasks
@@ -53,7 +55,7 @@ SKIP := bash tests/ci/skip.sh
 # Gates of `make test`, in order. "a|b" = run a and b at the same time (see
 # tests/ci/run_gates.sh): the three sanity runs use separate trees and venvs, and
 # overlapping them saves minutes on 2 cores. CI_GATE_SERIAL=1 runs them one by one.
-GATES := setup unit e2e sanity-2.16|sanity-2.19|sanity-2.20 units lint ansible-doc docs changelog galaxy
+GATES := setup unit e2e sanity-2.16|sanity-2.19|sanity-2.21 units lint ansible-doc docs changelog galaxy
 GATE_NAMES := $(subst |, ,$(GATES))
 
 .PHONY: help
@@ -62,7 +64,7 @@ help:
 
 # ---------------------------------------------------------------------------- venvs
 
-.PHONY: venv venv-demo venv-ac216 venv-ac220
+.PHONY: venv venv-demo venv-ac216 venv-ac221
 venv: $(VENV_STAMP)
 
 $(VENV_STAMP): $(DEV_REQUIREMENTS)
@@ -88,11 +90,11 @@ $(VENV_AC216)/.stamp-requirements: tests/ci/requirements-ac216.txt
 	$(VENV_AC216)/bin/python -m pip install --quiet -r $<
 	@touch $@
 
-venv-ac220: $(VENV_AC220)/.stamp-requirements
-$(VENV_AC220)/.stamp-requirements: tests/ci/requirements-ac220.txt
-	@test -n "$(PYTHON312)" || { echo "no Python 3.12 interpreter found" >&2; exit 1; }
-	@test -x $(VENV_AC220)/bin/python || $(PYTHON312) -m venv $(VENV_AC220)
-	$(VENV_AC220)/bin/python -m pip install --quiet -r $<
+venv-ac221: $(VENV_AC221)/.stamp-requirements
+$(VENV_AC221)/.stamp-requirements: tests/ci/requirements-ac221.txt
+	@test -n "$(PYTHON_AC221)" || { echo "no Python 3.12 or 3.13 interpreter found" >&2; exit 1; }
+	@test -x $(VENV_AC221)/bin/python || $(PYTHON_AC221) -m venv $(VENV_AC221)
+	$(VENV_AC221)/bin/python -m pip install --quiet -r $<
 	@touch $@
 
 # ------------------------------------------------------------------ collection tree
@@ -115,7 +117,7 @@ gate-unit: unit
 gate-e2e: e2e
 gate-sanity-2.16: sanity-2.16
 gate-sanity-2.19: sanity-2.19
-gate-sanity-2.20: sanity-2.20
+gate-sanity-2.21: sanity-2.21
 gate-units: units
 gate-lint: lint
 gate-ansible-doc: ansible-doc
@@ -137,8 +139,8 @@ e2e: venv collection-tree
 	    $(VENV)/bin/python -m pytest -q -rs -n 3 --dist loadfile tests/e2e; \
 	fi
 
-.PHONY: sanity sanity-2.16 sanity-2.19 sanity-2.20
-sanity: sanity-2.16 sanity-2.19 sanity-2.20
+.PHONY: sanity sanity-2.16 sanity-2.19 sanity-2.21
+sanity: sanity-2.16 sanity-2.19 sanity-2.21
 
 sanity-2.16: venv-ac216
 	bash tests/ci/ansible_test.sh $(VENV_AC216) $(PYTHON_VERSION) sanity
@@ -146,12 +148,12 @@ sanity-2.16: venv-ac216
 sanity-2.19: venv
 	bash tests/ci/ansible_test.sh $(VENV) $(PYTHON_VERSION) sanity
 
-ifeq ($(PYTHON312),)
-sanity-2.20:
-	@$(SKIP) "no Python 3.12 interpreter (pyenv versions or python3.12 on PATH); ansible-core 2.20 needs >= 3.12"
+ifeq ($(PYTHON_AC221),)
+sanity-2.21:
+	@$(SKIP) "no Python 3.12 or 3.13 interpreter (pyenv versions or pythonX.Y on PATH); ansible-core 2.21 needs >= 3.12"
 else
-sanity-2.20: venv-ac220
-	bash tests/ci/ansible_test.sh $(VENV_AC220) 3.12 sanity
+sanity-2.21: venv-ac221
+	bash tests/ci/ansible_test.sh $(VENV_AC221) $(PYTHON_AC221_VERSION) sanity
 endif
 
 .PHONY: units
@@ -181,14 +183,29 @@ changelog: venv
 changelog-check: venv
 	bash tests/ci/changelog.sh check
 
-# Fold the pending fragments in changelogs/fragments/ into the release of the version in
-# galaxy.yml (creating it, or adding to it while it is unpublished) and rewrite
-# CHANGELOG.md. RELEASE_DATE defaults to today.
+# Releasing. galaxy.yml holds the version (tests/unit/test_version.py ties _version.py, the
+# changelog and every version_added to it). `make set-version VERSION=X.Y.Z` starts the next
+# version (galaxy.yml and plugins/module_utils/_version.py together). `make changelog-release`
+# folds every pending fragment of changelogs/fragments/ into the release of the galaxy.yml
+# version -- creating it, or adding to it while it is unpublished (its date becomes
+# RELEASE_DATE, default today) -- lists the plugins whose version_added is that version,
+# rewrites CHANGELOG.md and runs the version test. Fragments may pend between releases:
+# changelog-check lints them and only compares CHANGELOG.md with changelog.yaml.
 RELEASE_DATE ?= $(shell date -u +%Y-%m-%d)
-.PHONY: changelog-release
+GALAXY_VERSION = $(shell $(VENV)/bin/python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')
+.PHONY: changelog-release set-version
 changelog-release: venv collection-tree
-	antsibull-changelog release --reload-plugins --date $(RELEASE_DATE) \
-	    --version $$($(VENV)/bin/python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')
+	antsibull-changelog lint
+	antsibull-changelog release --reload-plugins --update-existing --date $(RELEASE_DATE) --version $(GALAXY_VERSION)
+	bash tests/ci/changelog.sh generate
+	$(VENV)/bin/python -m pytest -q tests/unit/test_version.py
+	@echo "released $(GALAXY_VERSION) ($(RELEASE_DATE)) in changelogs/changelog.yaml and CHANGELOG.md: commit changelogs/ CHANGELOG.md"
+
+set-version: venv
+	@test -n "$(VERSION)" || { echo "usage: make set-version VERSION=X.Y.Z" >&2; exit 2; }
+	sed -i -E 's/^version: .*/version: $(VERSION)/' galaxy.yml
+	sed -i -E 's/^COLLECTION_VERSION = .*/COLLECTION_VERSION = "$(VERSION)"/' plugins/module_utils/_version.py
+	@grep -n '^version:' galaxy.yml; grep -n '^COLLECTION_VERSION' plugins/module_utils/_version.py
 
 .PHONY: galaxy
 galaxy: venv
@@ -219,4 +236,4 @@ clean:
 	find . -path ./.git -prune -o -path './.venv*' -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 
 distclean: clean
-	rm -rf $(VENV) $(VENV_AC216) $(VENV_AC220)
+	rm -rf $(VENV) $(VENV_AC216) $(VENV_AC221)

@@ -35,9 +35,10 @@ options:
     default: 30.0
   api_retries:
     description:
-      - How many times a request is retried after HTTP 408, 409, 429, 500, 502, 503 or 504, a
+      - How many times a request is retried after HTTP 408, 409, 500, 502, 503 or 504, a
         connection error or a read timeout, with exponential backoff (0.5 s doubling up to 8 s,
         with jitter). A C(Retry-After) header (seconds or HTTP date) is honoured up to 60 s.
+      - HTTP 429 (throttled) is retried by time, not by count; see O(api_throttle_timeout).
       - During a wait, no retry sleep goes past C(wait_timeout), and a request that got no answer
         by then is not retried.
       - A write call sent by M(gcore.tasks.gcore_request) (C(POST), C(PUT), C(PATCH), C(DELETE)) is
@@ -46,6 +47,20 @@ options:
       - V(0) disables retries.
     type: int
     default: 3
+  api_throttle_timeout:
+    description:
+      - Seconds a request answered HTTP 429 (throttled) keeps being sent again, counted from its first
+        429. A 429 takes nothing from O(api_retries), since an account-wide rate limit shared by many
+        hosts can last longer than a few retries, and the API did not act on a throttled call.
+      - Each pause is the longer of the C(Retry-After) header and the exponential backoff (0.5 s doubling
+        up to 8 s), plus a random share of up to 50% (at most 1 s), so hosts throttled together do not
+        retry in step. A C(Retry-After) longer than the time left ends the request at once.
+      - During a wait, no pause goes past O(wait_timeout).
+      - Writes of M(gcore.tasks.gcore_request) are retried alike; a write still throttled when this
+        runs out is reported with C(sent=false) and does not make C(changed) true.
+      - V(0) counts a 429 like any other retryable status, within O(api_retries).
+    type: float
+    default: 300
   validate_certs:
     description:
       - Whether to verify the API's TLS certificate. Set to V(false) only against a test endpoint.

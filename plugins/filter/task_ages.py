@@ -8,7 +8,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: task_ages
 short_description: How long Gcore tasks ran, or have been running, on the API's clock
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Takes the C(tasks) that M(gcore.tasks.gcore_task_info) returned (or any list of Gcore task objects)
     and gives them back oldest first, each with its creation and end time in one form and its run time.

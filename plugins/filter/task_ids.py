@@ -8,7 +8,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: task_ids
 short_description: The Gcore task IDs held by any registered result
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - 'Every Gcore Cloud write call answers C({"tasks": ["<id>", ...]}). This filter collects the task IDs
     out of whatever holds such answers, so tasks started by other tools can be waited for with

@@ -9,19 +9,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import random
 import re
 import sys
 import time
 import traceback
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 try:
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
-    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError, ProxyError
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError, ProxyError, ResponseError
+    from urllib3.util.retry import RequestHistory
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -44,6 +46,13 @@ DEFAULT_API_URL = "https://api.gcore.com"
 BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 8.0
 RETRY_AFTER_MAX = 60.0
+# A 429 is retried until this many seconds passed since the call's first one (api_throttle_timeout).
+DEFAULT_THROTTLE_TIMEOUT = 300.0
+THROTTLED = 429
+# Every sleep between attempts is stretched by up to this share of itself (at most JITTER_MAX
+# seconds), at random, so hosts throttled together do not retry in step.
+JITTER = 0.5
+JITTER_MAX = 1.0
 MAX_PAGE_SIZE = 1000
 # Connections kept open per host: the most calls gcore_request sends at the same time.
 POOL_MAXSIZE = 8
@@ -69,48 +78,115 @@ def api_url_hint(error):
     return "%s. Check %s; then check the task IDs" % (url, api_url_advice(root))
 
 
-class _DeadlineRetry(Retry):
-    """urllib3's Retry, plus what it cannot do: no sleep between attempts passes the call's deadline.
+def jittered(seconds, draw):
+    """C(seconds) plus up to JITTER of it (at most JITTER_MAX seconds), as C(draw) (0 <= draw < 1) says."""
+    return seconds + min(JITTER * seconds, JITTER_MAX) * draw
 
-    C(deadline) is a moment on C(clock) (the client's clock), or None. Past it, an attempt that
-    got no answer (timeout, reset) is not tried again, so a wait ends at most about one
-    api_timeout late; an answer such as a 503 keeps its quick retries. Retry-After is capped at
-    RETRY_AFTER_MAX, and an unparseable one falls back to the exponential backoff.
+
+def throttle_pause(retry_after, throttled, draw):
+    """Seconds to sleep after the C(throttled)-th 429 in a row of a call: the Retry-After (a minimum) or the
+    exponential backoff, whichever is longer, with jitter."""
+    backoff = min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** max(0, throttled - 1))
+    return jittered(max(retry_after or 0.0, backoff), draw)
+
+
+class _DeadlineRetry(Retry):
+    """urllib3's Retry, plus what it cannot do: a time budget for 429, jitter, a deadline, cancellation.
+
+    - C(deadline) is a moment on C(clock) (the client's clock), or None: no sleep between
+      attempts passes it. Past it, an attempt that got no answer (timeout, reset) is not tried
+      again, so a wait ends at most about one api_timeout late; an answer such as a 503 keeps
+      its quick retries.
+    - HTTP 429 (the API did not act) takes no retry from the count: it is retried until
+      C(throttle_timeout) seconds passed since the call's first 429, never past the deadline,
+      each pause from throttle_pause() (Retry-After honoured as a minimum). A throttle_timeout
+      of 0 counts 429 like any other retryable status.
+    - Every sleep gets jitter (JITTER); a Retry-After on another status is capped at
+      RETRY_AFTER_MAX, and an unparseable one falls back to the exponential backoff.
+    - C(liveness) (module_utils/_cancel), when set, sleeps for it: a controller gone ends the
+      call with ControllerGone.
     """
 
     deadline = None
     clock = staticmethod(time.monotonic)
+    throttle_timeout = DEFAULT_THROTTLE_TIMEOUT
+    liveness = None
+    # The clock moment of the call's first 429, and the pause chosen for the next sleep.
+    throttled_since = None
+    pause = None
+    draw = staticmethod(random.random)
 
     def new(self, **kw):
         retry = super(_DeadlineRetry, self).new(**kw)
-        retry.deadline, retry.clock = self.deadline, self.clock
+        for name in ("deadline", "clock", "throttle_timeout", "liveness", "throttled_since", "draw"):
+            setattr(retry, name, getattr(self, name))
         return retry
 
-    def until(self, deadline, clock):
-        """A copy of this policy whose sleeps stop at C(deadline) (a moment on C(clock), or None)."""
+    def until(self, deadline, clock, liveness=None):
+        """A copy of this policy for one call: sleeps stop at C(deadline) (a moment on C(clock), or None)
+        and end once C(liveness) says the controller is gone."""
         retry = self.new()
-        retry.deadline, retry.clock = deadline, clock
+        retry.deadline, retry.clock, retry.liveness = deadline, clock, liveness
         return retry
 
     def room(self, seconds):
         """C(seconds), cut to the time left before the deadline."""
         return seconds if self.deadline is None else max(0.0, min(seconds, self.deadline - self.clock()))
 
-    def get_backoff_time(self):
-        return self.room(super(_DeadlineRetry, self).get_backoff_time())
-
     def parse_retry_after(self, retry_after):
         try:
             seconds = super(_DeadlineRetry, self).parse_retry_after(retry_after)
         except Exception:  # an unparseable header falls back to exponential backoff
             return 0
-        return self.room(max(0.0, min(seconds, RETRY_AFTER_MAX)))
+        return max(0.0, seconds)
+
+    def is_retry(self, method, status_code, has_retry_after=False):
+        if status_code == THROTTLED and self.throttle_timeout:
+            return True  # the time budget decides, in increment()
+        return super(_DeadlineRetry, self).is_retry(method, status_code, has_retry_after)
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         if error is not None and self.deadline is not None and self.clock() >= self.deadline:
             raise MaxRetryError(_pool, url, error)
+        if response is not None and response.status == THROTTLED and self.throttle_timeout:
+            return self._throttled(method, url, response, _pool)
         return super(_DeadlineRetry, self).increment(method=method, url=url, response=response, error=error,
                                                      _pool=_pool, _stacktrace=_stacktrace)
+
+    def _throttled(self, method, url, response, _pool):
+        """The policy after a 429, the count untouched; MaxRetryError once the pause would pass the budget."""
+        now = self.clock()
+        since = now if self.throttled_since is None else self.throttled_since
+        history = self.history + (RequestHistory(method, url, None, THROTTLED, None),)
+        in_a_row = 0
+        for entry in reversed(history):
+            if entry.status != THROTTLED:
+                break
+            in_a_row += 1
+        pause = throttle_pause(self.get_retry_after(response), in_a_row, self.draw())
+        ends = since + self.throttle_timeout
+        if self.deadline is not None:
+            ends = min(ends, self.deadline)
+        if now + pause > ends:
+            raise MaxRetryError(_pool, url, ResponseError("still throttled (HTTP 429)"))
+        retry = self.new(history=history)
+        retry.throttled_since, retry.pause = since, pause
+        return retry
+
+    def sleep(self, response=None):
+        if self.pause is not None:
+            seconds = self.pause
+        else:
+            retry_after = self.get_retry_after(response) if response is not None else None
+            if retry_after and self.respect_retry_after_header:
+                seconds = jittered(min(retry_after, RETRY_AFTER_MAX), self.draw())
+            else:
+                seconds = jittered(self.get_backoff_time(), self.draw())
+        seconds = self.room(seconds)
+        if self.liveness is not None:
+            self.liveness.sleep(seconds)
+        elif seconds > 0:
+            time.sleep(seconds)
 
 
 class _WriteRetry(_DeadlineRetry):
@@ -119,7 +195,7 @@ class _WriteRetry(_DeadlineRetry):
     RETRY_AFTER_STATUS_CODES = frozenset([429])
 
 
-def build_retry(retries, write=False):
+def build_retry(retries, write=False, throttle_timeout=DEFAULT_THROTTLE_TIMEOUT):
     """The retry policy of a read (C(write) false) or of a write call.
 
     Reads: connection and read errors and RETRY_STATUSES, exponential backoff with jitter,
@@ -142,11 +218,12 @@ def build_retry(retries, write=False):
     )
     kind = _WriteRetry if write else _DeadlineRetry
     try:
-        return kind(backoff_max=BACKOFF_MAX, backoff_jitter=BACKOFF_FACTOR, **kwargs)
-    except TypeError:  # urllib3 1.26 has neither backoff_max nor backoff_jitter as arguments
+        retry = kind(backoff_max=BACKOFF_MAX, **kwargs)
+    except TypeError:  # urllib3 1.26 has no backoff_max argument
         retry = kind(**kwargs)
         retry.DEFAULT_BACKOFF_MAX = BACKOFF_MAX
-        return retry
+    retry.throttle_timeout = throttle_timeout
+    return retry
 
 
 # A page's head (its title repeats its heading), scripts and styles are not what it says.
@@ -225,11 +302,13 @@ class GcoreClient(object):
     Every method either returns the decoded JSON answer or raises a GcoreError (see _errors).
     Reads and writes each have one urllib3 Retry policy (build_retry), chosen per call. A call
     given a C(deadline) (a moment on C(clock), the one clock of the client and of a wait on it)
-    never sleeps between attempts past it.
+    never sleeps between attempts past it. With a C(liveness), nothing is sent once the
+    controller is gone (ControllerGone).
     """
 
     def __init__(self, api_key, api_url=DEFAULT_API_URL, timeout=30.0, retries=3, validate_certs=True,
-                 ca_path=None, user_agent_suffix=None, pool_maxsize=POOL_MAXSIZE, clock=time.monotonic):
+                 ca_path=None, user_agent_suffix=None, pool_maxsize=POOL_MAXSIZE, clock=time.monotonic,
+                 throttle_timeout=DEFAULT_THROTTLE_TIMEOUT, liveness=None):
         self.base_url = api_url.rstrip("/")
         self.shown_url = display_url(self.base_url).rstrip("/")
         self.timeout = timeout
@@ -238,8 +317,11 @@ class GcoreClient(object):
         # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
         self.verify = (ca_path or True) if validate_certs else False
         self.retries = retries
-        self.read_retry = build_retry(retries)
-        self.write_retry = build_retry(retries, write=True)
+        self.throttle_timeout = throttle_timeout
+        self.read_retry = build_retry(retries, throttle_timeout=throttle_timeout)
+        self.write_retry = build_retry(retries, write=True, throttle_timeout=throttle_timeout)
+        # Asked before every request and during every retry sleep (module_utils/_cancel), or None.
+        self.liveness = liveness
         # The one connection pool; each call sends through a copy carrying that call's Retry.
         self.adapter = HTTPAdapter(max_retries=self.read_retry, pool_maxsize=pool_maxsize)
         self.session.mount("https://", self.adapter)
@@ -292,10 +374,12 @@ class GcoreClient(object):
         query = None
         if params:
             query = dict((key, _query_value(value)) for key, value in params.items() if value is not None)
-        retry = (self.read_retry if repeatable else self.write_retry).until(deadline, self.clock)
+        retry = (self.read_retry if repeatable else self.write_retry).until(deadline, self.clock, self.liveness)
         url = self.base_url + path
         while True:
             try:
+                if self.liveness is not None:
+                    self.liveness.check()  # a cancelled job sends nothing more, no write above all
                 response = self._transmit(method, url, query, json_body, retry)
                 body = response.content
                 break
@@ -319,6 +403,10 @@ class GcoreClient(object):
                 raise _error_from_exception(exc, method, path, self.timeout, repeatable)
         if response.status_code >= 300:
             error = _error_from_response(response, method, path)
+            if response.status_code == THROTTLED:
+                error.message += "; still throttled when api_throttle_timeout (%gs)%s ran out, so the API did not " \
+                                 "act on the call" % (self.throttle_timeout, "" if deadline is None else
+                                                      " or the wait's deadline")
             if not repeatable and response.status_code >= 500:
                 error = MaybeProcessedError.from_error(error)
             raise error
@@ -350,7 +438,7 @@ class GcoreClient(object):
             # A cache or proxy mixing answers up: another task's created IDs must never pass for this one's.
             raise MalformedAnswerError("the answer is another task (%s), not the one asked for" % answered[:64],
                                        status=200, method="GET", path=path, url=self.shown_url + path)
-        return task
+        return lower_id(task)
 
     def list_page(self, path, params=None, limit=MAX_PAGE_SIZE, offset=0, deadline=None):
         """One page of a collection endpoint: (count, results), or GcoreError if the answer is malformed.
@@ -404,21 +492,28 @@ class GcoreClient(object):
 
     def list_tasks(self, filters=None, limit=None):
         """GET /cloud/v1/tasks with filters, every page up to C(limit) tasks."""
-        return [task for page in self.iter_pages("/cloud/v1/tasks", filters, limit) for task in page]
+        return [lower_id(task) for page in self.iter_pages("/cloud/v1/tasks", filters, limit) for task in page]
 
     def list_active_tasks(self, project_id, region_id, task_type=None, limit=None):
         """GET /cloud/v1/tasks/{project_id}/{region_id}/active, every page up to C(limit) tasks."""
         path = "/cloud/v1/tasks/%d/%d/active" % (project_id, region_id)
-        return [task for page in self.iter_pages(path, {"task_type": task_type}, limit) for task in page]
+        return [lower_id(task) for page in self.iter_pages(path, {"task_type": task_type}, limit) for task in page]
 
     def acknowledge_task(self, task_id):
         """POST /cloud/v1/tasks/{task_id}/acknowledge; returns the acknowledged task."""
-        return self.request("POST", "/cloud/v1/tasks/%s/acknowledge" % task_id)
+        return lower_id(self.request("POST", "/cloud/v1/tasks/%s/acknowledge" % task_id))
 
     def acknowledge_all(self, project_id=None, region_id=None):
         """POST /cloud/v1/tasks/acknowledge_all, optionally narrowed to a project and region."""
         return self.request("POST", "/cloud/v1/tasks/acknowledge_all",
                             params={"project_id": project_id, "region_id": region_id})
+
+
+def lower_id(task):
+    """C(task) with its C(id) in lower case: task IDs have one spelling everywhere, whatever case the API answers."""
+    if isinstance(task, dict) and isinstance(task.get("id"), str):
+        task["id"] = task["id"].lower()
+    return task
 
 
 def _json_kind(value):
@@ -477,6 +572,8 @@ def _error_from_exception(exc, method, path, timeout, repeatable):
 
 def _error_from_response(response, method, path):
     request_id = response.headers.get("X-Request-ID")
+    if 300 <= response.status_code < 400:
+        return _redirect_error(response, method, path, request_id)
     try:
         body = make_safe(response.json())
     except (ValueError, RecursionError):
@@ -497,3 +594,23 @@ def _error_from_response(response, method, path):
     if snippet:
         message += ": %s" % snippet
     return ApiError(message, status=response.status_code, method=method, path=path, request_id=request_id)
+
+
+def _redirect_error(response, method, path, request_id):
+    """An ApiError for a 3xx: where it points (credentials and query left out) and what usually causes it.
+
+    Redirects are never followed (a write would be sent again elsewhere, the key with it): the
+    API did not act on the call.
+    """
+    location = response.headers.get("Location")
+    if location:
+        target = display_url(urljoin(response.url or "", location))
+        where = "redirects to %s" % target
+    else:
+        target, where = None, "is a redirect without a Location"
+    hint = "an http:// api_url is the usual cause" if (response.url or "").lower().startswith("http://") \
+        else "check api_url"
+    message = "%s %s; redirects are not followed and the API did not act on the call: %s; it must be the API root " \
+              "such as %s" % (response.reason or "redirect", where, hint, DEFAULT_API_URL)
+    return ApiError(message, status=response.status_code, method=method, path=path, request_id=request_id,
+                    details={"location": target} if target else None)

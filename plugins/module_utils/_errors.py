@@ -34,6 +34,8 @@ class GcoreError(Exception):
 
     retryable = False
     maybe_processed = False
+    # True when the API surely did not act on the call (throttled, redirected, never sent).
+    not_processed = False
 
     def __init__(self, message, status=None, method=None, path=None, exception_class=None, request_id=None,
                  details=None, url=None, invalid_fields=None):
@@ -80,6 +82,11 @@ class ApiError(GcoreError):
     @property
     def retryable(self):
         return self.status in RETRY_STATUSES
+
+    @property
+    def not_processed(self):
+        """A 429 (throttled) or a 3xx (redirected, never followed): the API did not act on the call."""
+        return self.status == 429 or (self.status is not None and 300 <= self.status < 400)
 
 
 class NoAnswerError(GcoreError):

@@ -18,11 +18,13 @@ from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.gcore.tasks.plugins.module_utils._client import (
     DEFAULT_API_URL,
+    DEFAULT_THROTTLE_TIMEOUT,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     GcoreClient,
     api_url_hint,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._cancel import Liveness
 from ansible_collections.gcore.tasks.plugins.module_utils._errors import GcoreError
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids
 from ansible_collections.gcore.tasks.plugins.module_utils._waiter import read_tasks
@@ -31,12 +33,13 @@ _HEADER_SAFE_RE = re.compile(r"\A[\x21-\x7e]+\Z")
 
 
 def api_argument_spec():
-    """The connection options of every module (documented in the gcore.tasks.api doc fragment)."""
+    """The connection options of every module (documented in the gcore.tasks.connection doc fragment)."""
     return dict(
         api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["GCORE_API_KEY"])),
         api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["GCORE_BASE_URL"])),
         api_timeout=dict(type="float", default=30.0),
         api_retries=dict(type="int", default=3),
+        api_throttle_timeout=dict(type="float", default=DEFAULT_THROTTLE_TIMEOUT),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
     )
@@ -153,6 +156,8 @@ class GcoreModule(object):
             self.fail("api_timeout must be a positive number of seconds, got %s" % self.params["api_timeout"])
         if self.params["api_retries"] < 0:
             self.fail("api_retries must be 0 or more, got %s" % self.params["api_retries"])
+        if self.params["api_throttle_timeout"] < 0:
+            self.fail("api_throttle_timeout must be 0 or more seconds, got %s" % self.params["api_throttle_timeout"])
 
     @property
     def client(self):
@@ -166,6 +171,8 @@ class GcoreModule(object):
                 validate_certs=self.params["validate_certs"],
                 ca_path=self.params["ca_path"],
                 user_agent_suffix="ansible-core/%s" % ANSIBLE_VERSION,
+                throttle_timeout=self.params["api_throttle_timeout"],
+                liveness=Liveness(),  # a cancelled job sends nothing more
             )
         return self._client
 

@@ -215,7 +215,8 @@ class RequestModule(GcoreModule):
         failed = [call for call in calls if call.error is not None]
         # Sent means changed, as for ansible.builtin.uri: a call the API answered (even with a refusal)
         # or may have processed; only a call that never reached it changes nothing.
-        changed = write and any(call.status is not None or (call.error is not None and call.error.maybe_processed)
+        changed = write and any(call.sent and (call.status is not None or (call.error is not None
+                                                                           and call.error.maybe_processed))
                                 for call in calls)
         result = self.result(method, path, calls, changed)
         outcome = None
@@ -284,6 +285,7 @@ class RequestModule(GcoreModule):
             except GcoreError as exc:
                 call.error = exc
                 call.status = exc.status
+                call.sent = not exc.not_processed  # throttled, redirected or cancelled: the API did not act
                 stop.set()
             except ValueError as exc:  # the answer named task IDs that are not UUIDs
                 call.error = MaybeProcessedError.from_error(MalformedAnswerError(

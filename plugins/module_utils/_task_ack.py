@@ -9,6 +9,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.gcore.tasks.plugins.module_utils._client import READ_CONCURRENCY
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import GcoreError
 from ansible_collections.gcore.tasks.plugins.module_utils._module import (
     GcoreModule,
     project_region_argument_spec,
@@ -41,11 +46,18 @@ class TaskAckModule(GcoreModule):
         return self.acknowledge(self.task_ids())
 
     def acknowledge(self, task_ids):
-        """Acknowledge each task not acknowledged yet; already acknowledged ones are left alone."""
+        """Acknowledge each task not acknowledged yet; already acknowledged ones are left alone.
+
+        On a failure the module fails with what was acknowledged before it (C(changed), C(tasks)).
+        """
         todo = [task for task in self.read_tasks(task_ids) if not task.get("acknowledged_at")]
-        if not self.module.check_mode:
-            todo = [self.client.acknowledge_task(task["id"]) for task in todo]
-        return dict(changed=bool(todo), tasks=shown_tasks(self.params, todo, compact=False))
+        if self.module.check_mode:
+            return dict(changed=bool(todo), tasks=shown_tasks(self.params, todo, compact=False))
+        done, error = acknowledge_each(self.client, [task["id"] for task in todo])
+        result = dict(changed=bool(done), tasks=shown_tasks(self.params, done, compact=False))
+        if error is not None:
+            self.fail("acknowledged %d of %d task(s), then: %s" % (len(done), len(todo), error), error=error, **result)
+        return result
 
     def acknowledge_all(self):
         """POST acknowledge_all once per project/region pair of the scope that holds unacknowledged tasks."""
@@ -80,3 +92,29 @@ def acknowledge_all_pairs(tasks, project_ids, region_ids):
             return wanted
         seen.add(pair)
     return [pair for pair in wanted if pair in seen]
+
+
+def acknowledge_each(client, task_ids):
+    """Acknowledge C(task_ids), READ_CONCURRENCY at a time on the client's pool; none starts after a failure.
+
+    Returns (the acknowledged tasks in the order of C(task_ids), the first GcoreError or None).
+    """
+    stop = threading.Event()
+    outcomes = {}
+
+    def acknowledge_one(task_id):
+        if stop.is_set():
+            return
+        try:
+            answer = client.acknowledge_task(task_id)
+            outcomes[task_id] = answer if isinstance(answer, dict) else {"id": task_id}  # an empty 2xx: done too
+        except GcoreError as exc:
+            outcomes[task_id] = exc
+            stop.set()
+
+    if task_ids:
+        with ThreadPoolExecutor(max_workers=min(READ_CONCURRENCY, len(task_ids))) as pool:
+            list(pool.map(acknowledge_one, task_ids))
+    done = [outcomes[task_id] for task_id in task_ids if isinstance(outcomes.get(task_id), dict)]
+    errors = [outcome for outcome in outcomes.values() if isinstance(outcome, GcoreError)]
+    return done, (errors[0] if errors else None)

@@ -3,8 +3,9 @@
 # It may change at any time without notice; do not import it from other collections.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The wait engine: polls many Gcore tasks at once, at worst about one request per task plus
-one per project/region per round, and on a quiet account one list request per round."""
+"""The wait engine: polls many Gcore tasks at once, at worst about one read per task plus two
+requests per project/region per round whatever else the account holds, and on a quiet account
+one list request per round."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -47,6 +48,12 @@ _WINDOW_SLACK = datetime.timedelta(seconds=1)
 # beyond that the window or project/region is crowded and other reads are cheaper.
 _CROWD_FACTOR = 2
 _CROWD_EXTRA = 100
+# Reads by ID per round of a project/region whose every list is crowded beyond one page: a crowded
+# region costs about two requests a round whatever it holds (its tasks are read less often).
+CROWDED_READS = 2
+# The lists of a project/region, tried in this order while not crowded: the created_on window,
+# the active tasks, the window's ended tasks (a crowd of active tasks is not in the last one).
+LIST_KINDS = ("window", "active", "ended")
 # After this many failed list requests, the wait reads every task by ID.
 LIST_FAILURES_MAX = 2
 # A first round learns at most this many projects/regions by reading one task of each.
@@ -88,6 +95,13 @@ class TaskBook(object):
         self.hints = {}
         self.window_crowded = set()
         self.active_crowded = set()
+        # Per project/region, the count each kind of list (LIST_KINDS) last reported.
+        self.counts = {}
+        # Tasks a list showed ended without created_resources: a read by ID tells what they created.
+        self.incomplete = set()
+        # The poll round in progress, and the round each task was last read in (by ID or in a list).
+        self.round = 0
+        self.read_in = {}
         self.list_failures = 0
         self.lists_off = False
         self.salvaged = False
@@ -140,12 +154,21 @@ class TaskBook(object):
         """
         for task in results:
             task_id = task.get("id")
-            if task.get("state") in FINAL_STATES and "created_resources" not in task:
+            if not isinstance(task_id, str) or task_id.lower() not in wanted:
                 continue
-            if isinstance(task_id, str) and task_id.lower() in wanted:
-                self.tasks[task_id.lower()] = task
-                self.broken.pop(task_id.lower(), None)
-                wanted.discard(task_id.lower())
+            if task.get("state") in FINAL_STATES and "created_resources" not in task:
+                self.incomplete.add(task_id.lower())
+                continue
+            self.keep(task_id.lower(), task)
+            wanted.discard(task_id.lower())
+
+    def keep(self, task_id, task):
+        """Record C(task) as the last state read of C(task_id), its ID spelled as asked (lower case)."""
+        task["id"] = task_id
+        self.tasks[task_id] = task
+        self.read_in[task_id] = self.round
+        self.broken.pop(task_id, None)
+        self.incomplete.discard(task_id)
 
 
 class RoundPlan(object):
@@ -200,6 +223,28 @@ class RoundPlanner(object):
             return windowed, others
         return [], windowed + others
 
+    def list_order(self, key, task_ids):
+        """The kinds of list (LIST_KINDS) to try for C(task_ids) of project/region C(key), in order:
+        those not known to be crowded for them (a count never seen counts as not crowded). Known
+        counts first; a crowd of active tasks is not in the ended list, so that one comes next."""
+        counts = self.book.counts.get(key, {})
+        worth = self.worth(task_ids, key)
+        kinds = [kind for kind in LIST_KINDS if counts.get(kind, 0) <= worth]
+        if counts.get("active", 0) > worth:
+            kinds.sort(key=lambda kind: (kind not in counts, kind != "ended"))
+        return kinds
+
+    def crowded_fallback(self, key, task_ids):
+        """Every list of project/region C(key) is crowded: the smallest, read whole, when one page holds it
+        (("whole", kind)); else ("by_id", at most CROWDED_READS of C(task_ids), those read longest ago first)."""
+        counts = self.book.counts.get(key, {})
+        if counts:
+            kind = min(counts, key=counts.get)
+            if counts[kind] <= MAX_PAGE_SIZE:
+                return "whole", kind
+        oldest = sorted(task_ids, key=lambda task_id: self.book.read_in.get(task_id, -1))
+        return "by_id", oldest[:CROWDED_READS]
+
     def active_pays(self, key, task_ids):
         """True when listing project/region C(key)'s active tasks pays for C(task_ids)."""
         return len(task_ids) >= BATCH_MIN and self.book.lists_usable(key)
@@ -230,8 +275,9 @@ class RoundPlanner(object):
         return _CROWD_FACTOR * max(len(wanted), ours) + _CROWD_EXTRA
 
 
-def window_params(key, bounds, task_type=None):
-    """Query of GET /cloud/v1/tasks for project/region C(key) within C(bounds) (aware datetimes)."""
+def window_params(key, bounds, task_type=None, states=None):
+    """Query of GET /cloud/v1/tasks for project/region C(key) within C(bounds) (aware datetimes), of
+    C(states) only when given."""
     params = {
         "project_id": [key[0]],
         "region_id": [key[1]],
@@ -241,6 +287,8 @@ def window_params(key, bounds, task_type=None):
     }
     if task_type:
         params["task_type"] = task_type
+    if states:
+        params["state"] = list(states)
     return params
 
 
@@ -264,6 +312,7 @@ class RoundReader(object):
         active tasks are then listed. Every read by ID of the round goes out concurrently.
         A failed list only sends its tasks to reads by ID.
         """
+        self.book.round += 1
         plan = self.planner.plan(task_ids)
         by_id, unplaced = list(plan.by_id), list(plan.unplaced)
         for key, members in plan.groups.items():
@@ -299,14 +348,47 @@ class RoundReader(object):
         if split is None:
             return list(members)
         windowed, rest = split
-        if windowed:
-            missing = self._scan_window(key, windowed)
-            if key not in self.book.window_crowded or self.book.lists_off:
-                return missing + rest
-            rest = missing + rest
+        if not windowed and key in self.book.window_crowded:
+            windowed, rest = [task_id for task_id in rest if _moment(self.book.tasks[task_id]) is not None], \
+                [task_id for task_id in rest if _moment(self.book.tasks[task_id]) is None]
+            if len(windowed) < BATCH_MIN:
+                windowed, rest = [], windowed + rest
+        reads = self._poll_windowed(key, windowed) if windowed else []
         if self.planner.active_pays(key, rest):
-            return self._scan_active(key, rest)
-        return rest
+            rest = self._scan_active(key, rest)
+        return reads + rest
+
+    def _poll_windowed(self, key, members):
+        """Poll tasks of project/region C(key) whose created_on is known; return the IDs to read by ID.
+
+        The first list of RoundPlanner.list_order that is not crowded answers for them all; when
+        every one is crowded, RoundPlanner.crowded_fallback says what to read instead.
+        """
+        for kind in self.planner.list_order(key, members):
+            reads = self._scan_kind(kind, key, members, whole=False)
+            if reads is None:  # the list failed: read them by ID this round
+                return list(members)
+            if kind in self.planner.list_order(key, members):
+                return reads
+        how, what = self.planner.crowded_fallback(key, members)
+        if how == "by_id":
+            return what
+        reads = self._scan_kind(what, key, members, whole=True)
+        return list(members) if reads is None else reads
+
+    def _scan_kind(self, kind, key, members, whole):
+        """Read one kind of list (LIST_KINDS) for C(members); the IDs to read by ID after it, or None if it failed."""
+        failures = self.book.list_failures
+        if kind == "active":
+            reads = self._scan_active(key, members, whole=whole)
+        elif kind == "window":
+            reads = self._scan_window(key, members, whole=whole)
+        else:
+            # Every ended task of the window was read: the others are still NEW or RUNNING, but for an
+            # ended one the list gave without what it created.
+            reads = self._scan_window(key, members, states=FINAL_STATES, whole=whole)
+            reads = [task_id for task_id in reads if task_id in self.book.incomplete]
+        return None if self.book.list_failures > failures else reads
 
     def _discover(self, task_ids, listed):
         """Place tasks never read: read one by ID, list the active tasks of its project/region, repeat.
@@ -359,8 +441,7 @@ class RoundReader(object):
         wait only once no other task is left to wait for.
         """
         try:
-            self.book.tasks[task_id] = self.client.get_task(task_id, deadline=self.deadline)
-            self.book.broken.pop(task_id, None)
+            self.book.keep(task_id, self.client.get_task(task_id, deadline=self.deadline))
         except MalformedAnswerError as exc:
             self.book.broken[task_id] = exc
         except GcoreError as exc:
@@ -369,27 +450,29 @@ class RoundReader(object):
             self.book.vanished[task_id] = exc
         return None
 
-    def _list(self, path, params, task_ids, key=None):
+    def _list(self, path, params, task_ids, key=None, kind=None, whole=False):
         """Read a list holding these tasks; absorb them. Returns (IDs not found, crowded) or None if it failed.
 
-        Stops at the first page when C(count) says the list is crowded (see RoundPlanner.worth).
-        A failed or malformed list counts towards LIST_FAILURES_MAX.
+        Stops at the first page when C(count) says the list is crowded (see RoundPlanner.worth),
+        unless C(whole): then every page is read. C(kind) (one of LIST_KINDS) keeps the count
+        for project/region C(key). A failed or malformed list counts towards LIST_FAILURES_MAX.
         """
         wanted = set(task_ids)
         worth = self.planner.worth(wanted, key)
         offset = 0
         try:
             while True:
-                size = min(MAX_PAGE_SIZE, worth) if offset == 0 else MAX_PAGE_SIZE
+                size = min(MAX_PAGE_SIZE, worth) if offset == 0 and not whole else MAX_PAGE_SIZE
                 count, results = self.client.list_page(path, params, limit=size, offset=offset,
                                                        deadline=self.deadline)
+                if kind is not None:
+                    self.book.counts.setdefault(key, {})[kind] = count
                 self.book.absorb(results, wanted)
                 offset += len(results)
-                if count > worth:
-                    crowded = True
+                crowded = count > worth
+                if crowded and not whole:
                     break
-                if not wanted or not results or offset >= count:
-                    crowded = False
+                if (not wanted and not whole) or not results or offset >= count:
                     break
         except GcoreError as exc:
             self.book.list_failures += 1
@@ -397,28 +480,33 @@ class RoundReader(object):
             if self.book.list_failures >= LIST_FAILURES_MAX:
                 self.book.lists_off = True
             return None
-        return [task_id for task_id in task_ids if task_id in wanted], crowded
+        return [task_id for task_id in task_ids if task_id in wanted], crowded and not whole
 
-    def _scan_active(self, key, task_ids):
+    def _scan_active(self, key, task_ids, whole=False):
         """Read tasks among the project/region's NEW and RUNNING ones; return the IDs not there."""
         task_type = self.planner.scan_type(task_ids)
         params = {"task_type": task_type} if task_type else {}
-        return self._scan("/cloud/v1/tasks/%d/%d/active" % key, params, key, task_ids, self.book.active_crowded)
+        return self._scan("/cloud/v1/tasks/%d/%d/active" % key, params, key, task_ids, self.book.active_crowded,
+                          "active", whole)
 
-    def _scan_window(self, key, task_ids, bounds=None):
-        """Read tasks of one project/region created within the tasks' created_on window (or C(bounds)).
+    def _scan_window(self, key, task_ids, bounds=None, states=None, whole=False):
+        """Read tasks of one project/region created within the tasks' created_on window (or C(bounds)),
+        of C(states) only when given (the window's ended tasks).
 
         Returns the IDs the window did not contain; a crowded window is remembered, so later
-        rounds use the active list instead.
+        rounds use another list instead. The counts of the tasks' own window are kept (not of
+        C(bounds), which is wider).
         """
+        kind = None if bounds is not None else "ended" if states else "window"
         bounds = bounds or self.planner.window_bounds(task_ids)
-        params = window_params(key, bounds, self.planner.scan_type(task_ids))
-        return self._scan("/cloud/v1/tasks", params, key, task_ids, self.book.window_crowded)
+        params = window_params(key, bounds, self.planner.scan_type(task_ids), states)
+        crowded_keys = set() if states else self.book.window_crowded
+        return self._scan("/cloud/v1/tasks", params, key, task_ids, crowded_keys, kind, whole)
 
-    def _scan(self, path, params, key, task_ids, crowded_keys):
+    def _scan(self, path, params, key, task_ids, crowded_keys, kind=None, whole=False):
         """List project/region C(key) for C(task_ids); return the IDs the list did not hold (all when it
         failed). A crowded list adds C(key) to C(crowded_keys), so later rounds read it another way."""
-        outcome = self._list(path, params, task_ids, key)
+        outcome = self._list(path, params, task_ids, key, kind, whole)
         if outcome is None:
             return list(task_ids)
         missing, crowded = outcome
@@ -439,11 +527,13 @@ class TaskWaiter(object):
     poll round of wait(); an exception it raises is swallowed, never ending the wait.
     """
 
-    def __init__(self, client, clock=None, sleep=time.sleep, on_round=None):
+    def __init__(self, client, clock=None, sleep=None, on_round=None):
         self.client = client
         # The client's clock: its retries and this wait measure the one deadline alike.
         self.clock = clock or getattr(client, "clock", time.monotonic)
-        self.sleep = sleep
+        # The client's liveness sleeps between rounds when there is one: a cancelled job's wait ends at once.
+        liveness = getattr(client, "liveness", None)
+        self.sleep = sleep or (liveness.sleep if liveness is not None else time.sleep)
         self.on_round = on_round
         self.reader = RoundReader(client)
         self.book = self.reader.book

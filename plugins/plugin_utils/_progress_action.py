@@ -3,13 +3,16 @@
 # It may change at any time without notice; do not import it from other collections.
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The action plugin base of the waiting modules: runs the module and shows its progress lines live."""
+"""The action plugin base of the waiting modules: runs the module, shows its progress lines live,
+and tells the module when the controller is gone."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fcntl
 import os
+import signal
 import tempfile
 import threading
 
@@ -20,8 +23,8 @@ from ansible.utils.vars import merge_hash
 
 from ansible_collections.gcore.tasks.plugins.module_utils._progress import PROGRESS_FILE_ENV
 
-# How often the file is read while the module runs (seconds).
-_TAIL_EVERY = 0.25
+# How often the helper thread looks at the file and at ansible-playbook (seconds).
+_WATCH_EVERY = 0.05
 # A line longer than this is cut: lines come from the module, but the display stays readable.
 _MAX_LINE = 400
 
@@ -36,6 +39,13 @@ class ProgressActionBase(ActionBase):
     runs in this thread, so task timeouts and ansible-core's per-task context work as usual;
     a helper thread reads the file and calls Display, which a worker process forwards to
     the controller's output (and ansible-runner's event stream) at once.
+
+    The file is also the module's sign that the controller is there (see module_utils/_cancel):
+    this worker holds a shared lock on it while the module runs. ansible-runner cancels a job by
+    SIGKILL to ansible-playbook's process group, which the workers (in sessions of their own)
+    survive: once ansible-playbook is gone, the helper thread removes the file and drops the
+    lock, and the module stops. SIGTERM (ansible-playbook forwards it to each worker, whose
+    handler exits at once) removes the file before the worker's handler runs.
     """
 
     def run(self, tmp=None, task_vars=None):
@@ -44,8 +54,8 @@ class ProgressActionBase(ActionBase):
         result = super(ProgressActionBase, self).run(tmp, task_vars)
         del tmp  # ansible-core ignores it; the module's own temporary directory is used
         wrap_async = self._task.async_val and not self._connection.has_native_async
-        if self._can_show_progress():
-            module_result = self._execute_with_progress(task_vars, (task_vars or {}).get("inventory_hostname"))
+        if self._runs_here():
+            module_result = self._execute_watched(task_vars, (task_vars or {}).get("inventory_hostname"))
         else:
             module_result = self._execute_module(task_vars=task_vars, wrap_async=wrap_async)
         result = merge_hash(result, module_result)
@@ -53,21 +63,32 @@ class ProgressActionBase(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
-    def _can_show_progress(self):
-        """Lines only when the module runs on this machine, in the foreground, and its output may be shown."""
-        return (getattr(self._connection, "transport", None) == "local" and not self._task.async_val
-                and not self._task.no_log)
+    def _runs_here(self):
+        """The module runs on this machine, in the foreground: it can be watched (and its lines shown)."""
+        return getattr(self._connection, "transport", None) == "local" and not self._task.async_val
 
-    def _execute_with_progress(self, task_vars, host):
+    def _execute_watched(self, task_vars, host):
         environments = self._task.environment
-        if not isinstance(environments, list):  # ansible-core makes it a list; anything else: no lines
+        if not isinstance(environments, list):  # ansible-core makes it a list; anything else: no watching
             return self._execute_module(task_vars=task_vars)
         fd, path = tempfile.mkstemp(prefix="gcore-progress-", suffix=".txt", dir=C.DEFAULT_LOCAL_TMP)
         os.close(fd)
+        previous = _remove_on_sigterm(path)
+        try:
+            with open(path, "r") as source:
+                fcntl.flock(source.fileno(), fcntl.LOCK_SH)  # held while the module runs: the controller is here
+                return self._execute_locked(task_vars, host, environments, source, path)
+        finally:
+            _restore_sigterm(previous)
+            _remove(path)
+
+    def _execute_locked(self, task_vars, host, environments, source, path):
+        """Run the module with PROGRESS_FILE_ENV set, a helper thread watching the file and ansible-playbook."""
         position = len(environments)
         environments.append({PROGRESS_FILE_ENV: path})
         done = threading.Event()
-        tail = threading.Thread(target=self._show_lines, args=(path, done, host), name="gcore-progress")
+        tail = threading.Thread(target=self._watch, name="gcore-progress",
+                                args=(source, path, done, host, not self._task.no_log, os.getppid()))
         tail.daemon = True
         tail.start()
         try:
@@ -76,21 +97,54 @@ class ProgressActionBase(ActionBase):
             del environments[position]
             done.set()
             tail.join()
-            os.unlink(path)
 
-    def _show_lines(self, path, done, host):
-        """Show every complete line the module appends to C(path) until C(done), then the rest."""
+    def _watch(self, source, path, done, host, show, controller):
+        """Show every complete line the module appends until C(done), then the rest; drop the lock once
+        ansible-playbook (C(controller), this worker's parent) is gone."""
         prefix = "[%s] %s: " % (host, self._task.action.split(".")[-1])
         pending = ""
-        with open(path, "r") as source:
-            while True:
-                finished = done.wait(_TAIL_EVERY)
-                pending += source.read()
-                lines = pending.split("\n")
-                pending = lines.pop()
-                for line in lines:
-                    text = "".join(char for char in line if char.isprintable())[:_MAX_LINE]
-                    if text:
-                        display.display(prefix + text)
-                if finished:
-                    return
+        while True:
+            finished = done.wait(_WATCH_EVERY)
+            if os.getppid() != controller:
+                _remove(path)
+                fcntl.flock(source.fileno(), fcntl.LOCK_UN)
+                return
+            pending += source.read()
+            lines = pending.split("\n")
+            pending = lines.pop()
+            for line in lines:
+                text = "".join(char for char in line if char.isprintable())[:_MAX_LINE]
+                if text and show:
+                    display.display(prefix + text)
+            if finished:
+                return
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _remove_on_sigterm(path):
+    """Remove C(path) on SIGTERM, then let the handler in place act; returns that handler (None: not set here)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None  # signal handlers belong to the main thread
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def handler(signum, frame):
+        _remove(path)
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, handler)
+    return (previous,)
+
+
+def _restore_sigterm(previous):
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous[0] if previous[0] is not None else signal.SIG_DFL)

@@ -7,10 +7,10 @@
 #   tests/ci/changelog.sh check     lint fragments and changelog.yaml, then fail if
 #                                   `generate` would change CHANGELOG.md or changelog.yaml
 #
-# Releasing (once per version): add changelogs/fragments/<version>.yml with a
-# release_summary, then
-#   .venv/bin/antsibull-changelog release --version X.Y.Z --date YYYY-MM-DD
-# which moves the fragments into changelogs/changelog.yaml and writes CHANGELOG.md.
+# Fragments may pend in changelogs/fragments/ between releases: `check` lints them and says how
+# many there are; CHANGELOG.md is generated from changelogs/changelog.yaml alone, so they never
+# make it stale. Releasing: `make changelog-release` (see the Makefile) folds them into the
+# release of the galaxy.yml version.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -51,7 +51,8 @@ check)
         echo "FAIL: the changelog is stale; run 'make changelog' and commit the result"
         exit 1
     fi
-    echo "ok: CHANGELOG.md and changelogs/changelog.yaml are up to date"
+    pending="$(find changelogs/fragments -name '*.yml' -o -name '*.yaml' | wc -l)"
+    echo "ok: CHANGELOG.md and changelogs/changelog.yaml are up to date ($pending fragment(s) pending for \`make changelog-release\`)"
     ;;
 *)
     echo "usage: $0 generate|check" >&2

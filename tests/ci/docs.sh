@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Generated plugin/role reference documentation in docs/reference/.
+# Generated documentation: the plugin/role reference in docs/reference/, and the user guides
+# (docs/*.md) as antsibull-docs extra docs in docs/docsite/ (tests/ci/guides.py).
 #
-#   tests/ci/docs.sh generate   regenerate docs/reference/ (what `make docs` runs)
-#   tests/ci/docs.sh check      lint the docs and fail if docs/reference/ is stale
+#   tests/ci/docs.sh generate   regenerate docs/docsite/ and docs/reference/ (what `make docs` runs)
+#   tests/ci/docs.sh check      lint the docs and fail if docs/docsite/ or docs/reference/ is stale
 #
 # Output: antsibull-docs "simplified-rst" (plain RST that renders on GitHub), one file
 # per module/role plus index.rst, without the antsibull-docs version stamp so that the
@@ -26,8 +27,13 @@ generate() {
         || { cat "$tmp/antsibull-docs.log"; return 1; }
 }
 
+guides() {
+    python tests/ci/guides.py "$1" >/dev/null
+}
+
 case "$mode" in
 generate)
+    guides docs/docsite
     generate "$tmp/out"
     rm -rf "$DEST"
     mkdir -p "$(dirname "$DEST")"
@@ -37,6 +43,13 @@ generate)
     ls "$DEST"
     ;;
 check)
+    mkdir "$tmp/docsite"
+    cp docs/docsite/links.yml "$tmp/docsite/"
+    guides "$tmp/docsite"
+    if ! diff -ru docs/docsite "$tmp/docsite"; then
+        echo "FAIL: docs/docsite is stale (a guide in docs/*.md changed); run 'make docs' and commit the result"
+        exit 1
+    fi
     collection="${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections/gcore/tasks"
     echo "antsibull-docs lint-collection-docs --plugin-docs $collection"
     antsibull-docs lint-collection-docs --plugin-docs "$collection"
@@ -49,7 +62,7 @@ check)
         echo "FAIL: $DEST is stale; run 'make docs' and commit the result"
         exit 1
     fi
-    echo "ok: $DEST is up to date"
+    echo "ok: docs/docsite and $DEST are up to date"
     ;;
 *)
     echo "usage: $0 generate|check" >&2

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,43 @@ API_KEY = "e2e-SECRET-key-5c1f9a7b"
 def sandbox():
     """A fresh sandbox API with short volume durations, stopped after the test."""
     api = Sandbox(api_key=API_KEY, volume_duration=1.0, volume_queue=0.2)
+    api.start()
+    yield api
+    api.stop()
+
+
+class RequestClockSandbox(Sandbox):
+    """A sandbox whose clock moves only with the API requests it answers: ``step`` seconds each.
+
+    Task durations then count the client's requests, not the machine's seconds: with step 1, a
+    task of duration 8 is RUNNING for the next 8 requests and FINISHED after them, however slowly
+    a loaded machine starts ansible-playbook or the module. Rounds of a wait are at least
+    wait_sleep apart, so a task that needs N requests to end also makes the wait last N rounds.
+    ``arrivals`` holds the real time (time.time()) at which each request came in, in order.
+    """
+
+    def __init__(self, step=1.0, **kwargs):
+        self.answered = 0
+        self.arrivals = []
+        self._step = step
+        self._epoch = time.time()
+        self._count_lock = threading.Lock()
+        super().__init__(clock=self._now, **kwargs)
+
+    def _now(self):
+        return self._epoch + self.answered * self._step
+
+    def _record(self, *args, **kwargs):  # pylint: disable=arguments-differ
+        with self._count_lock:
+            self.answered += 1
+            self.arrivals.append(time.time())
+        return super()._record(*args, **kwargs)
+
+
+@pytest.fixture
+def request_clock_sandbox():
+    """A sandbox on RequestClockSandbox's clock (one second per request), stopped after the test."""
+    api = RequestClockSandbox(api_key=API_KEY, volume_duration=1.0, volume_queue=0.2)
     api.start()
     yield api
     api.stop()
@@ -80,6 +119,9 @@ def run_playbook(tmp_path, sandbox, collections_path):
             ANSIBLE_RETRY_FILES_ENABLED="0",
             ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
             ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+            # async results under the test's own directory: "~/.ansible_async" depends on whose
+            # home the remote shell and async_status each resolve (a CI user's HOME may be empty).
+            ANSIBLE_ASYNC_DIR=str(tmp_path / "ansible-async"),
             GCORE_API_KEY=API_KEY,
             GCORE_BASE_URL=sandbox.url,
             RESULT_LOG=str(log),

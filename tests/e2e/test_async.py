@@ -1,6 +1,18 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Long waits under Ansible's async/poll (an AWX job waiting for a Kubernetes cluster), on short durations."""
+"""Long waits under Ansible's async/poll (an AWX job waiting for a Kubernetes cluster), on short durations.
+
+The sandbox runs on a request clock (conftest.RequestClockSandbox): durations are numbers of API
+requests, so the tasks are still running when each wait starts however slow the machine is.
+"""
+
+import pytest
+
+
+@pytest.fixture
+def sandbox(request_clock_sandbox):
+    return request_clock_sandbox
+
 
 ASYNC = """
 - name: Waits in the background
@@ -64,10 +76,12 @@ SAME = ("changed", "tasks", "created_resources", "created_resources_by_task", "f
 
 
 def test_a_wait_under_async_returns_what_a_plain_run_returns(run_playbook, sandbox):
-    # Long enough that the tasks still run when the async wait starts, even on a loaded machine.
-    ids = sandbox.add_tasks([{"duration": 7, "queued": 0.5, "task_type": "create_k8s_cluster_v2"},
-                             {"duration": 6.5, "task_type": "create_vm", "project_id": 1, "region_id": 1}])
-    later_ids = sandbox.add_tasks([{"duration": 9, "task_type": "create_loadbalancer"}])
+    # In requests: the async wait's rounds (at least wait_sleep apart, a few requests each) see the
+    # tasks run for more than a second; the plain wait finds them ended; the fire-and-forget task
+    # is still running when that wait starts and ends while it is polled.
+    ids = sandbox.add_tasks([{"duration": 16, "queued": 1, "task_type": "create_k8s_cluster_v2"},
+                             {"duration": 14, "task_type": "create_vm", "project_id": 1, "region_id": 1}])
+    later_ids = sandbox.add_tasks([{"duration": 45, "task_type": "create_loadbalancer"}])
     stuck = sandbox.add_task(duration=None, task_type="create_network")
     run = run_playbook(ASYNC, extra_vars={"ids": ids, "later_ids": later_ids, "stuck": stuck})
     assert run.rc == 0, run.stdout + run.stderr

@@ -173,8 +173,8 @@ def ancestor_artifacts(*jobs):
     return extra_vars
 
 
-def test_a_three_node_chain_hands_every_id_and_task_id_to_the_last_node(sandbox, credential, collections_path,
-                                                                         tmp_path):
+def test_a_three_node_chain_hands_every_id_and_task_id_to_the_last_node(
+        sandbox, credential, collections_path, tmp_path):
     node_1 = run_job(tmp_path / "job-1", "awx_create_volume.yml", credential, collections_path,
                      extravars={"volume_name": "chain-1"})
     assert (node_1.status, node_1.rc) == ("successful", 0), node_1.failures()

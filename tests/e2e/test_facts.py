@@ -211,4 +211,3 @@ def test_the_task_wait_role_passes_its_timeout_to_the_module(run_playbook, sandb
     waited = run.result(WAIT_ROLE)
     assert waited["status"] == "failed"
     assert "Timed out after 1.0s" in waited["result"]["msg"] and stuck in waited["result"]["msg"]
-    assert waited["result"]["elapsed"] < 5

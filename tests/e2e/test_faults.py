@@ -6,7 +6,11 @@ Each case runs a real module process against the sandbox with a fault queued, an
 that the modules retry only where retrying is right, a bounded number of times, fail with a
 one-line message carrying status, exception_class, message and request_id, and never lose
 an ID that a task already created. Two cases go through ansible-playbook to show what a
-playbook (its rescue block) gets. Every case is bounded by small timeouts.
+playbook (its rescue block) gets.
+
+Nothing here asserts how long a run took on this machine: the bounds are request counts, the
+messages, lower bounds (a retry no earlier than Retry-After) and, where the point is that the
+module does not wait for an answer, a hang (NEVER) far longer than the run's own timeout.
 """
 
 import datetime
@@ -24,6 +28,9 @@ HTML_503 = "<html><head><title>503 Service Temporarily Unavailable</title></head
            "Temporarily Unavailable</h1><hr><center>nginx</center></body></html>"
 HTML_502 = "<html><body><h1>502 Bad Gateway</h1>The server returned an invalid or incomplete response.</body></html>"
 HTML_504 = "<html><body><h1>504 Gateway Time-out</h1>The server didn't respond in time.</body></html>"
+# A "hang" fault that outlasts every run's timeout: a module that waited for the answer would
+# never finish (run_module kills it after 60 s and the test fails); the sandbox ends it on stop.
+NEVER = 600.0
 THROTTLED = {"exception_class": "Throttled", "message": "Request was throttled.", "request_id": "req-429-body"}
 
 
@@ -47,7 +54,7 @@ def finished_task(sandbox, **spec):
     pytest.param(dict(status=504, body=HTML_504, content_type="text/html"), id="504-html"),
     pytest.param(dict(status=429, body=THROTTLED), id="429-no-retry-after"),
     pytest.param(dict(action="reset"), id="connection-reset"),
-    pytest.param(dict(action="hang", latency=3.0), id="read-timeout"),
+    pytest.param(dict(action="hang", latency=NEVER), id="read-timeout"),
     pytest.param(dict(action="truncate", body={"id": "x" * 200}), id="truncated-body"),
 ])
 def test_a_transient_fault_is_retried_once_and_the_read_succeeds(sandbox, collections_path, fault):
@@ -58,7 +65,6 @@ def test_a_transient_fault_is_retried_once_and_the_read_succeeds(sandbox, collec
     assert not run.failed, run
     assert [task["id"] for task in run.result["tasks"]] == [task_id]
     assert sandbox.counters()["routes"] == {GET_ONE: 2}, "one failed attempt, one retry"
-    assert run.elapsed < 3.0, run
 
 
 @pytest.mark.parametrize("retry_after", ["seconds", "http-date"])
@@ -75,7 +81,6 @@ def test_429_retry_after_is_honoured_in_seconds_and_as_an_http_date(sandbox, col
     else:
         retried_at = second.replace(tzinfo=datetime.timezone.utc).timestamp()
         assert retried_at >= not_before - 0.05, "the retry came before the Retry-After date"
-    assert run.elapsed < 5, run
 
 
 # ---------------------------------------------------------- retried, bounded, then a clear error
@@ -96,18 +101,19 @@ def test_a_lasting_retryable_status_is_tried_api_retries_plus_one_times(
         sandbox, collections_path, fault, status, exception_class, contains):
     task_id = finished_task(sandbox)
     sandbox.add_fault(route=GET_ONE, times=None, **fault)
-    run = run_module(collections_path, "gcore_task_info", base_args(sandbox, task_ids=[task_id], api_retries=2))
+    # A 429 is retried by time (api_throttle_timeout); 0 counts it like the other statuses.
+    run = run_module(collections_path, "gcore_task_info", base_args(sandbox, task_ids=[task_id], api_retries=2,
+                                                                    api_throttle_timeout=0))
     assert sandbox.counters()["total"] == 3, "api_retries=2 means three attempts in all"
     failure = assert_one_line_api_error(run, status=status, exception_class=exception_class, contains=contains)
     assert failure["method"] == "GET" and failure["path"] == "/cloud/v1/tasks/" + task_id
     if fault.get("body") == THROTTLED:
         assert failure["request_id"] == "req-429-body", "the body's request_id wins over the header's"
-    assert run.elapsed < 8, run
 
 
 @pytest.mark.parametrize("fault, contains", [
     pytest.param(dict(action="reset"), "connection failed", id="connection-reset"),
-    pytest.param(dict(action="hang", latency=3.0), "no answer within 0.4s", id="read-timeout"),
+    pytest.param(dict(action="hang", latency=NEVER), "no answer within 0.4s", id="read-timeout"),
     pytest.param(dict(action="truncate", body={"id": "x" * 200}), ("cut off", "IncompleteRead", "connection"),
                  id="truncated-body"),
 ])
@@ -118,7 +124,6 @@ def test_a_lasting_network_fault_is_tried_api_retries_plus_one_times(sandbox, co
                      base_args(sandbox, task_ids=[task_id], api_timeout=0.4, api_retries=1))
     assert sandbox.counters()["total"] == 2, "api_retries=1 means two attempts in all"
     assert_one_line_api_error(run, status=None, request_id=False, contains=[contains, "/cloud/v1/tasks/" + task_id])
-    assert run.elapsed < 5, run
 
 
 def test_a_post_acknowledge_is_retried_on_503_because_acknowledging_twice_is_harmless(sandbox, collections_path):
@@ -201,7 +206,6 @@ def test_503_during_a_wait_is_tolerated_and_the_wait_still_completes(sandbox, co
                      base_args(sandbox, task_ids=ids, api_retries=1, wait_timeout=15, wait_sleep=0.3))
     assert not run.failed, run
     assert sorted(run.result["created_resources"]) == ["instances", "volumes"]
-    assert run.elapsed < 10, run
 
 
 def test_a_lasting_503_ends_the_wait_at_its_deadline_keeping_every_created_id(sandbox, collections_path):
@@ -222,7 +226,7 @@ def test_a_lasting_503_ends_the_wait_at_its_deadline_keeping_every_created_id(sa
     routes = sandbox.counters()["routes"]
     assert routes[LIST] == 1, "the reads by ID failed: one list request finds both tasks"
     assert routes[GET_ONE] % 2 == 0 and 2 <= routes[GET_ONE] <= 2 * 8, "each round: one try and one retry"
-    assert 1.9 < result["elapsed"] < 5, run
+    assert result["elapsed"] > 1.9, run
 
 
 def test_a_401_during_a_wait_stops_it_at_once_keeping_every_created_id(sandbox, collections_path):
@@ -241,7 +245,6 @@ def test_a_401_during_a_wait_stops_it_at_once_keeping_every_created_id(sandbox, 
     assert result["created_resources"] == {"networks": sandbox.task(done)["created_resources"]["networks"]}
     assert result["pending_tasks"][0]["id"] == stuck
     assert "ansible_facts" not in result, "facts are only set on success; a rescue reads the registered result"
-    assert run.elapsed < 10, run
 
 
 def test_a_task_vanishing_while_waited_on_is_a_failed_task_and_finished_ones_keep_their_ids(
@@ -263,7 +266,6 @@ def test_a_task_vanishing_while_waited_on_is_a_failed_task_and_finished_ones_kee
     assert "\n" not in result["msg"] and "created_resources" in result["msg"]
     assert [task["id"] for task in result["failed_tasks"]] == [going]
     assert result["created_resources"] == {"subnets": sandbox.task(done)["created_resources"]["subnets"]}
-    assert run.elapsed < 10, run
 
 
 def test_an_unknown_task_in_a_wait_fails_at_once_without_retrying(sandbox, collections_path):
@@ -273,7 +275,6 @@ def test_an_unknown_task_in_a_wait_fails_at_once_without_retrying(sandbox, colle
     assert sandbox.counters()["total"] == 1
     assert run.failed and unknown in run.msg and "HTTP 404 TaskNotFound" in run.msg, run
     assert run.result["failed_tasks"][0]["id"] == unknown and run.result["created_resources"] == {}
-    assert run.elapsed < 5, run
 
 
 def test_a_task_going_straight_to_error_with_null_created_resources(sandbox, collections_path):
@@ -295,14 +296,15 @@ def test_a_task_going_straight_to_error_with_null_created_resources(sandbox, col
 def test_a_wait_never_overruns_its_deadline_by_more_than_one_round_of_retries(sandbox, collections_path):
     task_id = sandbox.add_task(duration=None)
     sandbox.reset_counters()
-    sandbox.add_fault(route="*", action="hang", latency=5.0, times=None)
+    sandbox.add_fault(route="*", action="hang", latency=NEVER, times=None)
     run = run_module(collections_path, "gcore_task_wait",
                      base_args(sandbox, task_ids=[task_id], api_timeout=0.5, api_retries=1, wait_timeout=1,
                                wait_sleep=0.2))
     assert run.failed and run.msg.startswith("Timed out after 1.0s"), run
     assert "no answer within 0.5s" in run.msg and run.result["failure"]["status"] is None
-    # The bound: wait_timeout + (api_retries + 1) * (api_timeout + backoff) for the round in flight.
-    assert run.elapsed < 1 + 2 * (0.5 + 0.5) + 1.5, run
+    # Every attempt takes api_timeout (0.5 s of the module's own clock): within wait_timeout 1 that is
+    # at most 2 attempts, plus the retry of the round in flight; none after the deadline.
+    assert 1 <= sandbox.counters()["total"] <= 3, sandbox.counters()
 
 
 # ------------------------------------------------------------- what a playbook's rescue gets

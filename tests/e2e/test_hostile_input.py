@@ -127,4 +127,3 @@ def test_10000_finished_tasks_are_waited_on_with_a_few_list_pages(sandbox, colle
                       "GET /cloud/v1/tasks": 10}, "ten pages of 1000, no request per task"
     assert len(run.result["created_resources"]["volumes"]) == 10000
     assert len(run.result["tasks"]) == 10000 and run.result["failed_tasks"] == []
-    assert run.elapsed < 30, run.elapsed

@@ -209,12 +209,8 @@ def test_the_reads_by_id_of_a_round_go_out_together_over_a_few_keep_alive_connec
     assert not run.failed, run
     reads = [entry for entry in sandbox.requests() if entry["route"] == GET_ONE]
     assert len(reads) == 20 and len(sandbox.requests()) <= 22
-    arrived = sorted(entry["time"] for entry in reads[1:])
-    span = (_moment(arrived[-1]) - _moment(arrived[0])).total_seconds()
-    assert span < 19 * 0.15 / 2, "one after another would take 2.85 s, took %.2f s" % span
+    # One after another they would share one keep-alive connection; together they need several.
+    # (A count of connections, not a time span: a busy machine can spread concurrent arrivals.)
+    clients = {entry["client"] for entry in reads[1:]}
+    assert 2 <= len(clients), "the reads went out one after another on one connection"
     assert len({entry["client"] for entry in sandbox.requests()}) <= 9, "at most 8 pooled connections, reused"
-
-
-def _moment(text):
-    import datetime
-    return datetime.datetime.fromisoformat(text)

@@ -1,10 +1,18 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a person reads of a wait: progress lines while it runs, a failed result of readable size."""
+"""What a person reads of a wait: progress lines while it runs, a failed result of readable size.
+
+The sandbox here runs on a request clock (conftest.RequestClockSandbox): a task's duration is a
+number of API requests, so which round sees which task end does not depend on how fast a busy
+machine starts ansible-playbook or the module. A wait over tasks that end in three different
+rounds shows at least three lines: one per change in the number of ended tasks.
+"""
 
 import datetime
 import json
 import re
+
+import pytest
 
 from awx_helpers import clean_gcore_environment, credential_env, run_job
 from conftest import API_KEY, HERE
@@ -21,6 +29,12 @@ FAILED_WAIT = """
         full_tasks: "{{ full_tasks }}"
 """
 MAX_FAILED_OUTPUT = 40 * 1024
+
+
+@pytest.fixture
+def sandbox(request_clock_sandbox):
+    """Every test of this file: task durations in requests (one second of sandbox time each)."""
+    return request_clock_sandbox
 
 
 def _hundred_tasks_one_error(sandbox):
@@ -119,9 +133,11 @@ PROGRESS = re.compile(r"^\[localhost\] gcore_task_wait: (\d+)/(\d+) tasks ended.
 
 
 def _long_tasks(sandbox, data=None):
+    # Ended: the ERROR task at once, the VM after 6 requests, the cluster after 12. A wait's first
+    # round makes at most 4 requests and later rounds fewer, so each ends in a round of its own.
     return sandbox.add_tasks([
-        {"task_type": "create_k8s_cluster_v2", "duration": 4, "data": data},
-        {"task_type": "create_vm", "duration": 2},
+        {"task_type": "create_k8s_cluster_v2", "duration": 12, "data": data},
+        {"task_type": "create_vm", "duration": 6},
         {"task_type": "create_vm", "duration": 0, "outcome": "ERROR", "error": "Quota exceeded: cores"},
     ])
 
@@ -132,7 +148,8 @@ def test_a_long_wait_shows_progress_lines_at_default_verbosity_before_its_result
     assert run.rc == 2, run.stdout + run.stderr
     lines = PROGRESS.findall(run.stdout)
     assert len(lines) >= 3, run.stdout
-    assert lines[0] != ("3", "3") and lines[-1] == ("3", "3"), "first line while waiting, last when all ended"
+    assert lines[0] == ("1", "3") and lines[-1] == ("3", "3"), "first line while waiting, last when all ended"
+    assert ("2", "3") in lines, "a line for each change in the number of ended tasks"
     task_start, result = run.stdout.index("TASK [Wait for the tasks]"), run.stdout.index("fatal: [localhost]")
     assert all(task_start < match.start() < result for match in PROGRESS.finditer(run.stdout))
     assert "waiting on 2: create_k8s_cluster_v2 RUNNING for" in run.stdout and "(1 ERROR)" in run.stdout
@@ -202,10 +219,12 @@ ELSEWHERE = """
 
 
 def test_a_delegated_async_or_no_log_wait_runs_the_module_alone_without_lines(run_playbook, sandbox):
-    # Each wait starts after the previous one ended: durations leave each of them seconds to wait.
+    # Each wait starts after the previous one ended; durations (in requests: the first round of a
+    # wait makes at most 4, later rounds 1 or 2, each at least wait_sleep 0.3 s after the last)
+    # leave each wait several rounds, more than 1 s, while its task is still running.
     hidden, delegated, in_background = sandbox.add_tasks([
-        {"task_type": "create_network", "duration": 4}, {"task_type": "create_vm", "duration": 8},
-        {"task_type": "create_volume", "duration": 12}])
+        {"task_type": "create_network", "duration": 12}, {"task_type": "create_vm", "duration": 36},
+        {"task_type": "create_volume", "duration": 60}])
     run = run_playbook(ELSEWHERE, extra_vars={"delegated": [delegated], "in_background": [in_background],
                                               "hidden": [hidden]},
                        env={"ANSIBLE_CONNECTION_PLUGINS": str(HERE / "connection_plugins")})
@@ -241,13 +260,18 @@ def test_under_ansible_runner_progress_lines_are_verbose_events_seconds_before_t
     progress = [(n, e) for n, e in enumerate(events) if e["event"] == "verbose" and "tasks ended" in e["stdout"]]
     assert len(progress) >= 3, [e["stdout"] for e in events]
     assert all(start < n < end for n, _unused in progress)
-    first_line_at = _created(progress[0][1])
-    assert (_created(events[end]) - first_line_at).total_seconds() >= 2, "the lines arrive while the wait runs"
+    assert "1/3 tasks ended" in progress[0][1]["stdout"] and "3/3 tasks ended" in progress[-1][1]["stdout"]
+    # Live, not replayed at the end: the first line was an event before the module's last request.
+    assert _created(progress[0][1]) < sandbox.arrivals[-1], "the lines arrive while the wait runs"
     assert API_KEY not in json.dumps(events)
 
 
 def _created(event):
-    return datetime.datetime.fromisoformat(event["created"])
+    """An event's creation time as a POSIX timestamp (ansible-runner writes naive UTC ISO times)."""
+    moment = datetime.datetime.fromisoformat(event["created"])
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()
 
 
 REQUEST = """
@@ -270,7 +294,7 @@ REQUEST_LINE = re.compile(r"^\[localhost\] gcore_request: (\d+)/2 tasks ended.*$
 
 
 def test_gcore_request_shows_progress_lines_while_it_waits_for_its_calls_tasks(run_playbook, sandbox):
-    sandbox.configure(volume_duration=3)
+    sandbox.configure(volume_duration=8)  # requests: both volumes are still being created at the first round
     run = run_playbook(REQUEST)
     assert run.rc == 0, run.stdout + run.stderr
     lines = [match.group(0) for match in REQUEST_LINE.finditer(run.stdout)]

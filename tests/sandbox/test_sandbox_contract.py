@@ -1052,7 +1052,7 @@ def test_instance_delete_with_volumes_query_takes_kept_volumes_too_and_fip_stays
     by_id(http, sb, "/cloud/v1/volumes", s["boot"], status=404)
     fip = by_id(http, sb, "/cloud/v1/floatingips", s["fip"])
     assert (fip["status"], fip["port_id"], fip["instance"]) == ("DOWN", None, None)
-    task = [t for t in list_tasks(http, sb, {"task_type": "delete_vm"})["results"]][0]
+    task = list_tasks(http, sb, {"task_type": "delete_vm"})["results"][0]
     assert task["data"]["volumes"] == [s["boot"]] and task["data"]["delete_floatings"] is False
 
 

@@ -417,8 +417,7 @@ def test_a_delete_answered_with_no_task_is_deleted_at_once():
 
 def test_check_mode_reads_each_resource_and_deletes_nothing():
     api = CleanupApi(gone={path("volumes", "vol-2")}, listing={K8S_LIST: [dict(id="k8s-id-1", name="web")]})
-    result = run(dict(volumes=["vol-1", "vol-2"], k8s_clusters=["k8s-id-1", "k8s-id-2"]), api,
-                         check_mode=True)
+    result = run(dict(volumes=["vol-1", "vol-2"], k8s_clusters=["k8s-id-1", "k8s-id-2"]), api, check_mode=True)
     assert api.deletes() == []
     assert sorted(entry for entry in api.log if entry.startswith("GET")) == [
         "GET " + path("volumes", "vol-1"), "GET " + path("volumes", "vol-2")]
@@ -428,9 +427,10 @@ def test_check_mode_reads_each_resource_and_deletes_nothing():
 
 
 def test_the_failure_message_names_each_resource_left_with_message_and_request_id():
-    api = CleanupApi(scripts={path("volumes", "vol-2"): [gcore_error(500, message="boom", request_id=None)],
-                           path("volumes", "vol-1"): [GcoreError("quota", status=403, method="DELETE", path="/p",
-                                                                 exception_class="Forbidden", request_id="req-9")]})
+    api = CleanupApi(scripts={
+        path("volumes", "vol-2"): [gcore_error(500, message="boom", request_id=None)],
+        path("volumes", "vol-1"): [GcoreError("quota", status=403, method="DELETE", path="/p",
+                                              exception_class="Forbidden", request_id="req-9")]})
     result = run(dict(volumes=["vol-1", "vol-2"], networks=["net-1"]), api)
     message = failure_message(result)
     assert message.startswith("2 resource(s) could not be deleted: volumes vol-1: ")

@@ -23,6 +23,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._errors import (
     MaybeProcessedError,
     NoAnswerError,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._version import COLLECTION_VERSION
 
 KEY = "unit-test-key-7f3a"
 TASK_ID = "26986bc0-748a-4448-b836-0a2aa465eb06"
@@ -86,7 +87,7 @@ def test_requests_carry_the_api_key_scheme_and_a_user_agent_naming_the_collectio
     client_for(server).get_task(TASK_ID)
     headers = server.seen[0]["headers"]
     assert headers["Authorization"] == "APIKey " + KEY
-    assert headers["User-Agent"].startswith("gcore.tasks/0.1.0")
+    assert headers["User-Agent"].startswith("gcore.tasks/%s " % COLLECTION_VERSION)
     assert server.seen[0]["path"] == "/cloud/v1/tasks/" + TASK_ID
 
 
@@ -169,13 +170,21 @@ def test_retry_after_as_an_http_date_is_honoured(server):
     assert server.seen[1]["at"] - server.seen[0]["at"] >= 0.9
 
 
-def test_an_absurd_retry_after_is_capped(server, monkeypatch):
+def test_an_absurd_retry_after_on_a_503_is_capped(server, monkeypatch):
     from ansible_collections.gcore.tasks.plugins.module_utils import _client
     monkeypatch.setattr(_client, "RETRY_AFTER_MAX", 0.2)
-    server.script = [(429, {"Retry-After": "86400"}, "slow down"), (200, {}, {"id": TASK_ID})]
+    server.script = [(503, {"Retry-After": "86400"}, "busy"), (200, {}, {"id": TASK_ID})]
     started = time.monotonic()
     client_for(server).get_task(TASK_ID)
     assert time.monotonic() - started < 5
+
+
+def test_a_429_whose_retry_after_passes_api_throttle_timeout_ends_at_once(server):
+    server.script = [(429, {"Retry-After": "86400"}, "slow down"), (200, {}, {"id": TASK_ID})]
+    started = time.monotonic()
+    with pytest.raises(GcoreError) as err:
+        client_for(server).get_task(TASK_ID)
+    assert time.monotonic() - started < 5 and len(server.seen) == 1 and err.value.status == 429
 
 
 def test_a_wait_deadline_cuts_retry_after_and_backoff(server):
@@ -260,7 +269,7 @@ def test_a_write_answered_429_is_sent_again_after_retry_after(server):
 def test_a_write_throttled_beyond_the_retries_fails_without_may_have_been_processed(server):
     server.script = [(429, {"Retry-After": "0"}, {"exception_class": "Throttled", "message": "slow down"})] * 4
     with pytest.raises(GcoreError) as err:
-        client_for(server, retries=1).call("DELETE", VOLUMES + "/x")
+        GcoreClient(KEY, api_url=server.url, retries=1, throttle_timeout=0).call("DELETE", VOLUMES + "/x")
     assert len(server.seen) == 2 and err.value.status == 429 and not err.value.maybe_processed
 
 

@@ -166,9 +166,33 @@ print(json.dumps([moment.isoformat() if moment else None for moment in parsed]))
 """
 
 
+def _find_python39():
+    """A Python 3.9 that really runs (as tests/ci/find_python.sh finds one), or None.
+
+    pyenv's versions (PYENV_ROOT, ~/.pyenv), then python3.9 on PATH; each candidate is run,
+    since a pyenv shim of a version that is not selected is on PATH but exits 127.
+    """
+    roots = [os.environ.get("PYENV_ROOT", ""), os.path.expanduser("~/.pyenv")]
+    candidates = []
+    for root in roots:
+        if root:
+            candidates += sorted(glob.glob(os.path.join(root, "versions", "3.9*", "bin", "python3.9")), reverse=True)
+    candidates += [path for path in [shutil.which("python3.9")] if path]
+    for candidate in candidates:
+        try:
+            subprocess.run([candidate, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 9))"],
+                           check=True, capture_output=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        return candidate
+    return None
+
+
+_PYTHON39 = _find_python39()
+
+
 def _python39():
-    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python")))
-    return found[-1] if found else shutil.which("python3.9")
+    return _PYTHON39
 
 
 @pytest.mark.skipif(not _python39(), reason="no Python 3.9 interpreter (pyenv or python3.9 on PATH)")

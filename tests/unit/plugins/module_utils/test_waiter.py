@@ -14,6 +14,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiErro
 from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter, poll_delay
 from ansible_collections.gcore.tasks.tests.unit.plugins.fake_api import EPOCH, FakeApi
 
+
 @pytest.fixture
 def api():
     return FakeApi()
@@ -352,7 +353,7 @@ def test_one_unknown_task_among_known_ones_is_not_an_api_url_error(api):
 def test_a_404_without_a_gcore_error_body_ends_the_wait_instead_of_vanishing_the_task(api):
     task_id = api.add(5)
     api.failures = [ApiError("Not Found; the body is not a Gcore error", status=404, method="GET",
-                               path="/cloud/v1/tasks/" + task_id)]
+                             path="/cloud/v1/tasks/" + task_id)]
     waiter = waiter_for(api)
     with pytest.raises(GcoreError):
         waiter.wait([task_id], timeout=60, interval=1)

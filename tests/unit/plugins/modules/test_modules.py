@@ -228,7 +228,7 @@ def test_a_non_retryable_api_error_fails_with_the_structured_failure_and_partial
         if task_id == ID_A:
             return client.fixed[ID_A]
         raise ApiError("Invalid API key", status=401, method="GET", path="/cloud/v1/tasks/" + task_id,
-                         exception_class="NotAuthenticated", request_id="r-401")
+                       exception_class="NotAuthenticated", request_id="r-401")
 
     client.get_task = unauthorized
     client.put(task(ID_B, state="RUNNING"))
