@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import email.utils
 import re
 
 TASK_STATES = ("NEW", "RUNNING", "FINISHED", "ERROR")
@@ -26,6 +27,7 @@ _SENSITIVE_KEY_RE = re.compile(
 _UTC = datetime.timezone.utc
 # A time relative to now: "now", or "-" and one or more <integer><unit> such as -30m, -24h, -7d, -1d12h.
 _RELATIVE_RE = re.compile(r"\A-(?:\d{1,9}[smhdw])+\Z")
+_HTTP_DATE_RE = re.compile(r"[A-Za-z]{3}, [0-9]{1,2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [^,]+")
 _RELATIVE_PART_RE = re.compile(r"(\d+)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _TIMESTAMP_RE = re.compile(
@@ -77,6 +79,40 @@ def parse_timestamp(value):
                                  microseconds, tzinfo=zone)
     except (ValueError, OverflowError):  # month 13, hour 25, an offset of 24 h or more...
         return None
+
+
+def parse_http_date(value):
+    """Parse an HTTP C(Date) header (C(Wed, 02 Dec 2026 14:37:26 GMT)); an aware datetime, or None.
+
+    A header sent twice (by the API and a proxy) comes joined with a comma: the last one counts.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    dates = _HTTP_DATE_RE.findall(value)
+    value = dates[-1] if dates else value
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)
+
+
+# The timestamps of a task, all on the API's clock.
+API_TIME_KEYS = ("created_on", "updated_on", "finished_on", "acknowledged_at")
+
+
+def api_now(client=None, tasks=()):
+    """The API's current time as well as it is known: the C(Date) of the client's latest answer,
+    else the newest timestamp among C(tasks); None when neither says. Ages of tasks are measured
+    on it, so a controller whose clock is off does not make fresh tasks look old."""
+    moment = parse_http_date(getattr(client, "last_date", None))
+    if moment is not None:
+        return moment
+    stamps = [parse_timestamp(task.get(key)) for task in tasks if isinstance(task, dict) for key in API_TIME_KEYS]
+    stamps = [stamp for stamp in stamps if stamp is not None]
+    return max(stamps) if stamps else None
 
 
 def format_timestamp(moment):

@@ -17,11 +17,13 @@ import pytest
 
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     MASK,
+    api_now,
     compact_task,
     mask_sensitive,
     merge_created_resources,
     normalize_task_ids,
     normalize_timestamp,
+    parse_http_date,
     parse_timestamp,
     present_task,
 )
@@ -204,3 +206,24 @@ def test_timestamps_parse_the_same_on_python_3_9_as_here():
     assert old == here
     assert old[4] == "2026-05-23T05:07:31.123400+00:00" and old[5] == "2026-05-23T05:07:31.123450+00:00"
     assert old[-3:] == [None, None, "2026-05-23T00:00:00+00:00"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Wed, 02 Dec 2026 14:37:26 GMT", datetime.datetime(2026, 12, 2, 14, 37, 26, tzinfo=datetime.timezone.utc)),
+    ("Wed, 02 Dec 2026 17:37:26 +0300", datetime.datetime(2026, 12, 2, 14, 37, 26, tzinfo=datetime.timezone.utc)),
+    ("Wed, 02 Dec 2026 14:37:26 -0000", datetime.datetime(2026, 12, 2, 14, 37, 26, tzinfo=datetime.timezone.utc)),
+    ("Wed, 02 Dec 2026 16:00:00 GMT, Wed, 02 Dec 2026 14:37:26 GMT",
+     datetime.datetime(2026, 12, 2, 14, 37, 26, tzinfo=datetime.timezone.utc)),
+    ("yesterday", None), ("", None), (None, None), (1764686246, None),
+])
+def test_http_dates_parse_to_aware_utc_moments_and_anything_else_to_none(value, expected):
+    assert parse_http_date(value) == expected
+
+
+def test_the_apis_now_is_its_date_header_else_the_newest_timestamp_of_the_tasks_else_unknown():
+    client = type("Client", (object,), dict(last_date="Wed, 02 Dec 2026 14:37:26 GMT"))()
+    tasks = [dict(created_on="2026-12-02T14:00:00", finished_on="2026-12-02T14:10:00+03:00"),
+             dict(created_on="2026-12-02T13:30:00Z", updated_on="2026-12-02T14:05:00.5"), "not a task"]
+    assert api_now(client, tasks) == datetime.datetime(2026, 12, 2, 14, 37, 26, tzinfo=datetime.timezone.utc)
+    assert api_now(None, tasks) == datetime.datetime(2026, 12, 2, 14, 5, 0, 500000, tzinfo=datetime.timezone.utc)
+    assert api_now(None, []) is None

@@ -251,6 +251,16 @@ def test_info_lists_with_every_filter_normalized():
         "to_timestamp": "2026-05-24T00:00:00.000000Z"}, 5)]
 
 
+def test_info_returns_the_date_of_the_apis_latest_answer_as_api_date_in_utc():
+    client = FakeClient([task(ID_A)])
+    client.last_date = "Wed, 02 Dec 2026 17:17:26 +0300"
+    result, failed = run_module(gcore_task_info.main, {"task_ids": [ID_A]}, client)
+    assert not failed and result["api_date"] == "2026-12-02T14:17:26.000000Z"
+    client.last_date = None  # an API (or proxy) that sends no Date header
+    result, failed = run_module(gcore_task_info.main, {"task_ids": [ID_A]}, client)
+    assert not failed and result["api_date"] is None
+
+
 def test_info_active_reads_the_active_endpoint_of_one_project_and_region():
     client = FakeClient([task(ID_A, state="RUNNING"), task(ID_B)])
     result, failed = run_module(gcore_task_info.main, {"active": True, "project_id": [1], "region_id": [76]}, client)
