@@ -18,7 +18,9 @@ options:
         after that), for example
         C([localhost] gcore_task_wait: 3/5 tasks ended; waiting on 2: create_k8s_cluster_v2 RUNNING for 4m10s),
         with the number of C(ERROR) tasks in parentheses after C(ended) once there are some.
-        Pending tasks are grouped by type and state; C(for) is the age of the group''s oldest task.'
+        Pending tasks are grouped by type and state; C(for) is the age of the group''s oldest task,
+        measured on the API''s clock (the C(Date) of its latest answer), so a controller clock that is
+        off does not make fresh tasks look old.'
       - The lines show live in C(ansible-playbook) output and as C(verbose) job events in
         ansible-runner and AWX, which keeps a long wait from looking hung (or being cut off by an
         idle-output limit).
