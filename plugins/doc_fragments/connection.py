@@ -55,7 +55,7 @@ options:
       - Each pause is the longer of the C(Retry-After) header and the exponential backoff (0.5 s doubling
         up to 8 s), plus a random share of up to 50% (at most 1 s), so hosts throttled together do not
         retry in step. A C(Retry-After) longer than the time left ends the request at once.
-      - During a wait, no pause goes past O(wait_timeout).
+      - During a wait, no pause goes past C(wait_timeout).
       - Writes of M(gcore.tasks.gcore_request) are retried alike; a write still throttled when this
         runs out is reported with C(sent=false) and does not make C(changed) true.
       - V(0) counts a 429 like any other retryable status, within O(api_retries).
