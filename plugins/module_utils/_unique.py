@@ -279,3 +279,10 @@ def _deleted_by_task(client, resource):
     task = client.get_task(str(task_id).lower())
     task_type = str(task.get("task_type") or "")
     return task_type.startswith("delete") and task.get("state") != "ERROR"
+
+
+def body_diff(method, path, calls, mask):
+    """The --diff of a write: per call to be sent, the body (through C(mask)) under a header naming the call."""
+    return [dict(before={}, after=mask(call.body) if call.body is not None else {},
+                 before_header="%s %s" % (method, path),
+                 after_header="%s %s bodies[%d]" % (method, path, call.index)) for call in calls]
