@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import kind_of_collection
@@ -211,6 +212,13 @@ def list_filters(kind, bodies, unique_by):
             prefix = _common_prefix(names)
             if prefix:
                 query[parameter] = prefix
+    if "tags" in unique_by and kind.tags:
+        common = dict(tags_dict(bodies[0]["tags"]))
+        for body in bodies[1:]:
+            tags = tags_dict(body["tags"])
+            common = dict((key, value) for key, value in common.items() if key in tags and tags[key] == value)
+        if common:  # the pairs every body asks for: as the SDK sends it, a JSON object
+            query["tag_key_value"] = json.dumps(common, sort_keys=True)
     return query
 
 

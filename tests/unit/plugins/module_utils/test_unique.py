@@ -147,6 +147,14 @@ def test_name_filters_narrow_only_where_one_read_still_serves_every_body():
     assert list_filters(None, [{"name": "a"}], ["name"]) == {}
 
 
+def test_the_tag_filter_asks_for_the_pairs_every_body_holds():
+    floatingips, routers = KINDS["floatingips"], KINDS["routers"]
+    bodies = [{"tags": {"env": "prod", "app": "web"}}, {"tags": {"env": "prod", "app": "db"}}]
+    assert list_filters(floatingips, bodies, ["tags"]) == {"tag_key_value": '{"env": "prod"}'}
+    assert list_filters(floatingips, [{"tags": {"a": "1"}}, {"tags": {"b": "2"}}], ["tags"]) == {}
+    assert list_filters(routers, bodies, ["tags"]) == {}  # routers take no tag filter
+
+
 def test_instances_are_listed_where_the_api_lists_them_and_list_path_overrides():
     assert where_listed("/cloud/v2/instances/1/76") == ("instances", "/cloud/v1/instances/1/76", 1, 76)
     assert where_listed("/cloud/v1/secrets/1/76", "/cloud/v2/secrets/1/76") == ("secrets", "/cloud/v2/secrets/1/76",
