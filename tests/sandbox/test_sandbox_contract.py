@@ -469,6 +469,12 @@ def test_volume_while_creating_and_fail_prefix(sb, http, clock, validate):
     failed = validate("TaskSerializer", get_task(http, sb, tid))
     assert failed["state"] == "ERROR" and "Quota exceeded" in failed["error"]
     assert failed["created_resources"] is None
+    # the failed volume stays, in an error state, until it is deleted
+    failed_vol = validate("VolumeSerializer", http.get(sb.url + "/cloud/v1/volumes/1/1/" + vol["id"]).json())
+    assert (failed_vol["status"], failed_vol["task_id"], failed_vol["creator_task_id"]) == ("error", None, tid)
+    (dtid,) = http.delete(sb.url + "/cloud/v1/volumes/1/1/" + vol["id"]).json()["tasks"]
+    clock.advance(1)
+    assert get_task(http, sb, dtid)["state"] == "FINISHED"
     assert_error(http.get(sb.url + "/cloud/v1/volumes/1/1/" + vol["id"]), 404)
 
 
@@ -546,7 +552,9 @@ def test_fault_503_html_body_before_auth(sb, http):
     assert r.headers["Content-Type"] == "text/html"
     assert r.headers["X-Request-ID"]
     assert list_tasks(http, sb)["count"] == 0
-    assert sb.counters() == {"total": 2, "writes": 0, "routes": {"GET /cloud/v1/tasks": 2}}
+    counts = sb.counters()
+    assert (counts["total"], counts["writes"], counts["routes"]) == (2, 0, {"GET /cloud/v1/tasks": 2})
+    assert (counts["methods"], counts["served"], counts["throttled"]) == ({"GET": 2}, 2, 0)
 
 
 def test_fault_reset_truncate_hang(sb, http, validate):
@@ -592,7 +600,9 @@ def test_request_log_and_counter_reset(sb, http):
     assert log[0]["headers"]["User-Agent"] == "gcore.tasks-tests/1.0"
     assert log[0]["headers"]["Authorization"] == "APIKey " + KEY
     assert '"vol-x"' in log[1]["body"]
-    assert requests.post(sb.url + "/_sandbox/counters/reset").json() == {"total": 0, "writes": 0, "routes": {}}
+    assert requests.post(sb.url + "/_sandbox/counters/reset").json() == {
+        "total": 0, "writes": 0, "routes": {}, "methods": {}, "write_routes": {}, "served": 0, "throttled": 0,
+        "throttled_writes": 0, "throttled_routes": {}}
     assert sb.requests() == []
     assert list_tasks(http, sb)["count"] == 1  # reset of counters keeps tasks
     assert requests.post(sb.url + "/_sandbox/reset").json() == {"ok": True}
@@ -804,3 +814,364 @@ def test_repeat_seeds_a_crowd_of_tasks_in_one_control_call(sb, http):
     assert list_tasks(http, sb, {"limit": 1})["count"] == 3000
     bad = requests.post(sb.url + "/_sandbox/tasks", json={"tasks": [{}], "repeat": 0})
     assert bad.status_code == 400 and "repeat" in bad.json()["error"]
+
+
+# ----------------------------------------------------------------------------- the resource model
+
+P = "/1/2"
+
+
+def post(http, sb, path, body, status=200):
+    r = http.post(sb.url + path + P, json=body)
+    assert r.status_code == status, r.text
+    return r.json()["tasks"][0] if status == 200 else r.json()
+
+
+def created(http, sb, tid, key):
+    task = get_task(http, sb, tid)
+    assert task["state"] == "FINISHED", task
+    return task["created_resources"][key]
+
+
+def listing(http, sb, path, params=None, status=200):
+    r = http.get(sb.url + path + P, params=params)
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def by_id(http, sb, path, ref, status=200):
+    r = http.get(sb.url + path + P + "/" + ref)
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+LIST_PATHS = {
+    "volumes": "/cloud/v1/volumes", "instances": "/cloud/v1/instances", "networks": "/cloud/v1/networks",
+    "subnets": "/cloud/v1/subnets", "floatingips": "/cloud/v1/floatingips",
+    "loadbalancers": "/cloud/v1/loadbalancers", "k8s_clusters": "/cloud/v2/k8s/clusters",
+    "routers": "/cloud/v1/routers",
+}
+CREATE_PATHS = dict(LIST_PATHS, instances="/cloud/v2/instances")
+KIND_STATUSES = {  # creating, final, deleting
+    "volumes": ("creating", "available", "deleting"), "instances": ("BUILD", "ACTIVE", "DELETING"),
+    "networks": ("BUILD", "ACTIVE", "DELETING"), "subnets": ("BUILD", "ACTIVE", "DELETING"),
+    "floatingips": ("BUILD", "DOWN", "DELETING"), "loadbalancers": ("PENDING_CREATE", "ACTIVE", "PENDING_DELETE"),
+    "k8s_clusters": ("Provisioning", "Provisioned", "Deleting"), "routers": ("BUILD", "ACTIVE", "DELETING"),
+}
+FACTORS = {"instances": 2.0, "loadbalancers": 3.0, "k8s_clusters": 4.0}
+
+
+def body_of(kind, name):
+    if kind == "volumes":
+        return {"source": "new-volume", "name": name, "size": 1, "tags": {"env": "ci"}}
+    if kind == "floatingips":
+        return {"tags": {"env": "ci"}}
+    if kind == "subnets":
+        return {"name": name, "cidr": "10.1.0.0/24", "network_id": "net-x", "tags": {"env": "ci"}}
+    return {"name": name, "tags": {"env": "ci"}}
+
+
+@pytest.mark.parametrize("kind", list(LIST_PATHS))
+def test_every_kind_is_listed_from_the_create_call_on_with_statuses_through_its_tasks(sb, http, clock, kind):
+    creating, final, deleting = KIND_STATUSES[kind]
+    factor = FACTORS.get(kind, 1.0)
+    tid = post(http, sb, CREATE_PATHS[kind], body_of(kind, "res-a"))
+    page = listing(http, sb, LIST_PATHS[kind])
+    assert page["count"] == 1
+    (item,) = page["results"]
+    assert (item["status"], item["task_id"], item["creator_task_id"]) == (creating, tid, tid)
+    assert item["tags"] == [{"key": "env", "value": "ci", "read_only": False}]
+    assert (item["project_id"], item["region_id"]) == (1, 2) and item["created_at"]
+    assert ("name" in item) == (kind != "floatingips")
+    clock.advance(0.5 * factor + 0.1)
+    (res_id,) = created(http, sb, tid, kind)
+    assert item["id"] == res_id
+    ref = "res-a" if kind == "k8s_clusters" else res_id
+    done = by_id(http, sb, LIST_PATHS[kind], ref)
+    assert (done["id"], done["status"], done["task_id"], done["creator_task_id"]) == (res_id, final, None, tid)
+    r = http.delete(sb.url + LIST_PATHS[kind] + P + "/" + ref)
+    assert r.status_code == 200, r.text
+    (dtid,) = r.json()["tasks"]
+    going = by_id(http, sb, LIST_PATHS[kind], ref)
+    assert (going["status"], going["task_id"]) == (deleting, dtid)
+    assert_error(http.delete(sb.url + LIST_PATHS[kind] + P + "/" + ref), 409)
+    assert listing(http, sb, LIST_PATHS[kind])["count"] == 1
+    clock.advance(0.5 * factor + 0.1)
+    assert get_task(http, sb, dtid)["state"] == "FINISHED"
+    assert_error(http.get(sb.url + LIST_PATHS[kind] + P + "/" + ref), 404)
+    assert_error(http.delete(sb.url + LIST_PATHS[kind] + P + "/" + ref), 404)
+    assert listing(http, sb, LIST_PATHS[kind]) == {"count": 0, "results": []}
+
+
+@pytest.mark.parametrize("kind", ["volumes", "instances", "networks", "loadbalancers", "k8s_clusters", "routers"])
+def test_a_failed_create_leaves_the_resource_in_an_error_status(sb, http, clock, kind):
+    tid = post(http, sb, CREATE_PATHS[kind], body_of(kind, "fail-quota"))
+    clock.advance(0.5 * FACTORS.get(kind, 1.0) + 0.1)
+    assert get_task(http, sb, tid)["state"] == "ERROR"
+    (item,) = listing(http, sb, LIST_PATHS[kind])["results"]
+    assert item["status"] == {"volumes": "error", "k8s_clusters": "Failed"}.get(kind, "ERROR")
+    assert (item["task_id"], item["creator_task_id"], item["name"]) == (None, tid, "fail-quota")
+
+
+def test_lists_page_with_limit_and_offset_and_count_every_match(sb, http, clock):
+    for n in range(7):
+        post(http, sb, "/cloud/v1/networks", {"name": "net-%d" % n})
+    seen = []
+    offset = 0
+    while True:
+        page = listing(http, sb, "/cloud/v1/networks", {"limit": 3, "offset": offset})
+        assert page["count"] == 7
+        if not page["results"]:
+            break
+        seen += [item["name"] for item in page["results"]]
+        offset += len(page["results"])
+    assert seen == ["net-%d" % n for n in range(7)]
+    assert_error(http.get(sb.url + "/cloud/v1/networks" + P, params={"limit": 0}), 422)
+    assert_error(http.get(sb.url + "/cloud/v1/networks" + P, params={"limit": 1001}), 422)
+    assert listing(http, sb, "/cloud/v1/networks")["count"] == 7  # default limit 1000
+    assert by_id(http, sb, "/cloud/v1/networks", "x", status=404)["exception_class"] == "NetworkNotFound"
+    assert http.get(sb.url + "/cloud/v1/networks/1/3").json()["count"] == 0  # another region
+
+
+def names(page):
+    return sorted(item["name"] for item in page["results"])
+
+
+def test_list_filters_by_name_tags_network_and_instance(sb, http, clock):
+    post(http, sb, "/cloud/v2/instances", {"name": "web-01", "tags": {"env": "prod", "team": "a"}})
+    post(http, sb, "/cloud/v2/instances", {"name": "WEB-02", "tags": {"env": "dev"}})
+    post(http, sb, "/cloud/v2/instances", {"name": "db-01"})
+    assert names(listing(http, sb, "/cloud/v1/instances", {"name": "web"})) == ["WEB-02", "web-01"]
+    assert names(listing(http, sb, "/cloud/v1/instances", {"tag_key_value": '{"env": "prod"}'})) == ["web-01"]
+    assert names(listing(http, sb, "/cloud/v1/instances",
+                         {"tag_key_value": '{"env": "prod", "team": "b"}'})) == []
+    assert_error(http.get(sb.url + "/cloud/v1/instances" + P, params={"tag_key_value": "[1]"}), 422)
+    for name in ("net", "net-2", "net"):
+        post(http, sb, "/cloud/v1/networks", {"name": name})
+    assert listing(http, sb, "/cloud/v1/networks", {"name": "net"})["count"] == 2  # exact
+    post(http, sb, "/cloud/v1/volumes", {"source": "new-volume", "name": "data-web", "size": 1})
+    post(http, sb, "/cloud/v1/volumes", {"source": "new-volume", "name": "logs", "size": 1})
+    vols = listing(http, sb, "/cloud/v1/volumes", {"name_part": "web"})
+    assert [v["name"] for v in vols["results"] if not v["name"].endswith("-volume-0")] == ["data-web"]
+    clock.advance(2)
+    net = post(http, sb, "/cloud/v1/networks", {"name": "n2"})
+    clock.advance(1)
+    (net_id,) = created(http, sb, net, "networks")
+    post(http, sb, "/cloud/v1/subnets", {"name": "s1", "cidr": "10.0.0.0/24", "network_id": net_id})
+    post(http, sb, "/cloud/v1/subnets", {"name": "s2", "cidr": "10.0.1.0/24", "network_id": "other"})
+    assert names(listing(http, sb, "/cloud/v1/subnets", {"network_id": net_id})) == ["s1"]
+    for name in ("r1", "r2"):
+        post(http, sb, "/cloud/v1/routers", {"name": name})
+    assert names(listing(http, sb, "/cloud/v1/routers", {"name": "r2"})) == ["r2"]
+    web = [i for i in listing(http, sb, "/cloud/v1/instances")["results"] if i["name"] == "web-01"][0]
+    attached = listing(http, sb, "/cloud/v1/volumes", {"instance_id": web["id"]})
+    assert [v["name"] for v in attached["results"]] == ["web-01-volume-0"]
+
+
+def stack(http, sb, clock):
+    """network + subnet + instance on it (boot volume kept, data volume deleted with it) + fip + LB + router."""
+    net = created(http, sb, (post(http, sb, "/cloud/v1/networks", {"name": "net"}), clock.advance(1))[0],
+                  "networks")[0]
+    sub = created(http, sb, (post(http, sb, "/cloud/v1/subnets",
+                                  {"name": "sub", "cidr": "10.0.0.0/24", "network_id": net}),
+                             clock.advance(1))[0], "subnets")[0]
+    vm_task = post(http, sb, "/cloud/v2/instances", {
+        "name": "vm", "flavor": "g1", "interfaces": [{"type": "subnet", "subnet_id": sub, "network_id": net}],
+        "volumes": [{"source": "image", "size": 10, "boot_index": 0, "delete_on_termination": False},
+                    {"source": "new-volume", "size": 1, "name": "scratch", "delete_on_termination": True}]})
+    clock.advance(2)
+    vm_task_doc = get_task(http, sb, vm_task)
+    vm = vm_task_doc["created_resources"]["instances"][0]
+    boot, scratch = vm_task_doc["created_resources"]["volumes"]
+    (port,) = vm_task_doc["created_resources"]["ports"]
+    fip = created(http, sb, (post(http, sb, "/cloud/v1/floatingips", {"port_id": port}), clock.advance(1))[0],
+                  "floatingips")[0]
+    lb = created(http, sb, (post(http, sb, "/cloud/v1/loadbalancers", {"name": "lb", "vip_network_id": net}),
+                            clock.advance(2))[0], "loadbalancers")[0]
+    router = created(http, sb, (post(http, sb, "/cloud/v1/routers", {
+        "name": "rt", "interfaces": [{"type": "subnet", "subnet_id": sub}]}), clock.advance(1))[0], "routers")[0]
+    return dict(net=net, sub=sub, vm=vm, boot=boot, scratch=scratch, port=port, fip=fip, lb=lb, router=router)
+
+
+def delete(http, sb, path, ref, params=None, status=200):
+    r = http.delete(sb.url + path + P + "/" + ref, params=params)
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def test_dependencies_refuse_deletes_out_of_order_with_gcore_error_bodies(sb, http, clock):
+    s = stack(http, sb, clock)
+    vol = by_id(http, sb, "/cloud/v1/volumes", s["boot"])
+    assert vol["status"] == "in-use" and vol["attachments"][0]["server_id"] == s["vm"]
+    assert by_id(http, sb, "/cloud/v1/floatingips", s["fip"])["status"] == "ACTIVE"
+    assert by_id(http, sb, "/cloud/v1/subnets", s["sub"])["has_router"] is True
+    assert by_id(http, sb, "/cloud/v1/networks", s["net"])["subnets"] == [s["sub"]]
+    lbdoc = by_id(http, sb, "/cloud/v1/loadbalancers", s["lb"])
+    assert lbdoc["vip_subnet_id"] == s["sub"]
+    err = delete(http, sb, "/cloud/v1/networks", s["net"], status=409)
+    assert err["exception_class"] == "NetworkInUse" and s["sub"] in err["message"]
+    assert set(err) >= {"exception_class", "message", "request_id"}
+    err = delete(http, sb, "/cloud/v1/subnets", s["sub"], status=409)
+    assert err["exception_class"] == "SubnetInUse"
+    assert s["vm"] in err["message"] and s["lb"] in err["message"] and s["router"] in err["message"]
+    assert delete(http, sb, "/cloud/v1/volumes", s["boot"], status=409)["exception_class"] == "VolumeInvalidState"
+    assert sb.counters()["write_routes"]["DELETE /cloud/v1/volumes/{project_id}/{region_id}/{volume_id}"] == 1
+    assert list_tasks(http, sb, {"task_type": "delete_network"})["count"] == 0
+
+
+def test_an_ordered_teardown_succeeds_and_cascades_go_with_the_instance(sb, http, clock):
+    s = stack(http, sb, clock)
+    delete(http, sb, "/cloud/v1/loadbalancers", s["lb"])
+    delete(http, sb, "/cloud/v1/instances", s["vm"], params={"delete_floatings": "true"})
+    assert by_id(http, sb, "/cloud/v1/floatingips", s["fip"])["status"] == "DELETING"
+    assert by_id(http, sb, "/cloud/v1/volumes", s["scratch"])["status"] == "deleting"
+    assert by_id(http, sb, "/cloud/v1/volumes", s["boot"])["status"] == "in-use"
+    # the instance's ports are still being released: the subnet is in use until its task ends
+    delete(http, sb, "/cloud/v1/routers", s["router"])
+    assert delete(http, sb, "/cloud/v1/subnets", s["sub"], status=409)["exception_class"] == "SubnetInUse"
+    clock.advance(1.7)  # the load balancer's delete (3 x 0.5 s) and the instance's (2 x) have ended
+    assert by_id(http, sb, "/cloud/v1/floatingips", s["fip"], status=404)
+    assert by_id(http, sb, "/cloud/v1/volumes", s["scratch"], status=404)["exception_class"] == "VolumeNotFound"
+    boot = by_id(http, sb, "/cloud/v1/volumes", s["boot"])
+    assert (boot["status"], boot["attachments"]) == ("available", [])
+    delete(http, sb, "/cloud/v1/volumes", s["boot"])
+    delete(http, sb, "/cloud/v1/subnets", s["sub"])
+    assert delete(http, sb, "/cloud/v1/networks", s["net"], status=409)["exception_class"] == "NetworkInUse"
+    clock.advance(1)
+    delete(http, sb, "/cloud/v1/networks", s["net"])
+    clock.advance(1)
+    assert [r["kind"] for r in sb.resources()] == []
+    assert len(sb.resources(include_gone=True)) == 8
+
+
+def test_instance_delete_with_volumes_query_takes_kept_volumes_too_and_fip_stays_without_delete_floatings(
+        sb, http, clock):
+    s = stack(http, sb, clock)
+    delete(http, sb, "/cloud/v1/instances", s["vm"], params={"volumes": s["boot"]})
+    clock.advance(1.1)
+    by_id(http, sb, "/cloud/v1/volumes", s["boot"], status=404)
+    fip = by_id(http, sb, "/cloud/v1/floatingips", s["fip"])
+    assert (fip["status"], fip["port_id"], fip["instance"]) == ("DOWN", None, None)
+    task = [t for t in list_tasks(http, sb, {"task_type": "delete_vm"})["results"]][0]
+    assert task["data"]["volumes"] == [s["boot"]] and task["data"]["delete_floatings"] is False
+
+
+def test_k8s_clusters_are_reachable_by_name_only_and_a_used_name_answers_409(sb, http, clock):
+    tid = post(http, sb, "/cloud/v2/k8s/clusters", {"name": "k1", "pools": [{"name": "p"}]})
+    err = post(http, sb, "/cloud/v2/k8s/clusters", {"name": "k1"}, status=409)
+    assert err["exception_class"] == "ClusterAlreadyExists" and err["request_id"]
+    assert http.post(sb.url + "/cloud/v2/k8s/clusters/1/3", json={"name": "k1"}).status_code == 200  # other region
+    clock.advance(2.1)
+    (cid,) = created(http, sb, tid, "k8s_clusters")
+    assert by_id(http, sb, "/cloud/v2/k8s/clusters", "k1")["id"] == cid
+    by_id(http, sb, "/cloud/v2/k8s/clusters", cid, status=404)
+    delete(http, sb, "/cloud/v2/k8s/clusters", cid, status=404)
+    assert listing(http, sb, "/cloud/v2/k8s/clusters")["results"][0]["pools"][0]["name"] == "p"
+    delete(http, sb, "/cloud/v2/k8s/clusters", "k1")
+    post(http, sb, "/cloud/v2/k8s/clusters", {"name": "k1"}, status=409)  # still there while deleting
+    clock.advance(2.1)
+    post(http, sb, "/cloud/v2/k8s/clusters", {"name": "k1"})
+
+
+def test_rate_limit_refuses_with_retry_after_and_a_refused_write_is_not_processed(sb, http, clock):
+    sb.configure(rate_limit=3)
+    body = {"source": "new-volume", "name": "vol", "size": 1}
+    answers = [http.post(sb.url + "/cloud/v1/volumes" + P, json=body) for _unused in range(5)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429, 429]
+    refused = answers[3]
+    assert refused.headers["Retry-After"] == "1" and refused.json()["exception_class"] == "Throttled"
+    assert sb.task_ids() and len(sb.task_ids()) == 3 and len(sb.resources("volumes")) == 3
+    assert http.get(sb.url + "/cloud/v1/tasks").status_code == 429  # reads count too
+    counts = sb.counters()
+    assert (counts["served"], counts["throttled"], counts["throttled_writes"]) == (3, 3, 2)
+    assert counts["write_routes"] == {"POST /cloud/v1/volumes/{project_id}/{region_id}": 5}
+    clock.advance(1.01)
+    assert http.get(sb.url + "/cloud/v1/tasks").status_code == 200
+    sb.configure(rate_limit=0)
+    assert all(http.get(sb.url + "/cloud/v1/tasks").status_code == 200 for _unused in range(5))
+    r = requests.post(sb.url + "/_sandbox/config", json={"rate_limit": 1, "rate_limit_retry_after": 7})
+    assert r.json()["rate_limit"] == 1
+    http.get(sb.url + "/cloud/v1/tasks")
+    assert http.get(sb.url + "/cloud/v1/tasks").headers["Retry-After"] == "7"
+    statuses = [entry["status"] for entry in sb.timeline()]
+    assert statuses.count(429) == 4 and [e["throttled"] for e in sb.requests()].count(True) == 4
+
+
+def test_upper_case_task_ids_switch_and_case_insensitive_lookups(sb, http, clock):
+    before = sb.add_task()
+    requests.post(sb.url + "/_sandbox/config", json={"upper_task_ids": True})
+    tid = post(http, sb, "/cloud/v1/volumes", {"source": "new-volume", "name": "vol", "size": 1})
+    assert tid == tid.upper() and before == before.lower()
+    assert get_task(http, sb, tid)["id"] == tid
+    assert get_task(http, sb, tid.lower())["id"] == tid
+    assert listing(http, sb, "/cloud/v1/volumes")["results"][0]["task_id"] == tid
+    assert http.post(sb.url + "/cloud/v1/tasks/%s/acknowledge" % tid.lower()).json()["acknowledged_by"] == 1001
+    assert sb.task(tid.lower())["id"] == tid
+
+
+def test_api_clock_offset_shifts_timestamps_date_header_and_timestamp_filters(sb, http, clock):
+    sb.configure(clock_offset=-1200)
+    tid = sb.add_task(duration=None)
+    r = http.get(sb.url + "/cloud/v1/tasks/" + tid)
+    created_on = r.json()["created_on"]
+    from gcore_sandbox import parse_ts
+    assert abs(parse_ts(created_on) / 1e6 - (clock() - 1200)) < 0.01
+    import email.utils
+    assert abs(email.utils.parsedate_to_datetime(r.headers["Date"]).timestamp() - (clock() - 1200)) < 2
+    around = {"from_timestamp": created_on, "to_timestamp": created_on}
+    assert [t["id"] for t in list_tasks(http, sb, around)["results"]] == [tid]
+    assert sb.task(tid)["created_on"] == created_on
+    sb.configure(clock_offset=0)
+    assert abs(parse_ts(get_task(http, sb, tid)["created_on"]) / 1e6 - clock()) < 0.01
+
+
+def test_crowd_seeds_a_thousand_active_tasks_fast_and_timeline_bounds(sb, http, clock):
+    started = time.monotonic()
+    ids = sb.crowd(1000, task_type="create_volume", project_id=1, region_id=2)
+    assert len(ids) == 1000 and time.monotonic() - started < 2  # the seeding itself, not the API
+    assert http.get(sb.url + "/cloud/v1/tasks/1/2/active", params={"limit": 1}).json()["count"] == 1000
+    r = requests.post(sb.url + "/_sandbox/crowd", json={"count": 5, "state": "FINISHED", "region_id": 2})
+    assert len(r.json()["tasks"]) == 5
+    assert http.get(sb.url + "/cloud/v1/tasks/1/2/active", params={"limit": 1}).json()["count"] == 1000
+    t0 = clock()
+    http.get(sb.url + "/cloud/v1/tasks")
+    clock.advance(5)
+    http.delete(sb.url + "/cloud/v1/volumes" + P + "/nope")
+    assert [e["method"] for e in sb.timeline(since=t0 + 1)] == ["DELETE"]
+    assert sb.last_request_at() == clock()
+    tl = requests.get(sb.url + "/_sandbox/timeline", params={"until": t0 + 1}).json()["requests"]
+    assert [(e["route"], e["status"], e["write"]) for e in tl] == [
+        ("GET /cloud/v1/tasks/{project_id}/{region_id}/active", 200, False)] * 2 + [
+        ("GET /cloud/v1/tasks", 200, False)]
+    res = requests.get(sb.url + "/_sandbox/resources", params={"kind": "volumes"}).json()
+    assert res == {"resources": []}
+
+
+def test_rate_limit_holds_across_concurrent_clients_and_every_served_write_made_one_task():
+    with Sandbox(api_key=KEY, volume_duration=0.3, volume_queue=0.05) as real:
+        real.configure(rate_limit=10, rate_limit_retry_after=30)
+        codes = []
+
+        def one(n):
+            r = requests.post(real.url + "/cloud/v1/volumes/1/2", headers=AUTH,
+                              json={"source": "new-volume", "name": "vol-%02d" % n, "size": 1})
+            codes.append(r.status_code)
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(30)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        served = codes.count(200)
+        assert served + codes.count(429) == 30 and 10 <= served < 30  # a slow machine may cross a second
+        assert len(real.task_ids()) == served == len(real.resources("volumes"))
+        counts = real.counters()
+        assert (counts["served"], counts["throttled_writes"]) == (served, 30 - served)
+
+
+def test_a_fault_after_n_requests_revokes_the_key_midway(sb, http):
+    sb.add_fault(route="*", status=401, times=None, after=3)
+    codes = [http.get(sb.url + "/cloud/v1/tasks").status_code for _unused in range(5)]
+    assert codes == [200, 200, 200, 401, 401]
+    assert http.get(sb.url + "/cloud/v1/tasks").json()["exception_class"] == "NotAuthenticated"
+    assert sb.faults()[0]["after"] == 0
