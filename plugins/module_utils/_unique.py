@@ -238,6 +238,8 @@ def find_existing(client, method, path, bodies, unique_by, list_path=None):
     """
     check_unique_by(method, bodies, unique_by)
     key, where, project_id, region_id = where_listed(path, list_path)
+    if not bodies:  # an empty bodies list sends nothing: nothing to look for
+        return Plan(key, where, project_id, region_id, [], 0)
     query = list_filters(kind_of_collection(where), bodies, unique_by)
     resources, pages = [], 0
     for page in client.iter_pages(where, query or None):

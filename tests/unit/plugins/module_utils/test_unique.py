@@ -127,6 +127,12 @@ def test_tags_of_the_body_must_be_contained_in_the_resources_tags():
     assert plan.created_resources() == {"floatingips": ["f1"]}
 
 
+def test_no_bodies_need_no_list():
+    client = FakeClient([volume("v1", "web")])
+    plan = find_existing(client, "POST", VOLUMES, [], ["name"])
+    assert plan.to_send() == [] and plan.created_resources() == {} and client.lists == []
+
+
 def test_every_page_is_read_once_for_all_bodies():
     client = FakeClient([volume("v%d" % index, "vol-%d" % index) for index in range(250)], page_size=100)
     bodies = [{"name": "vol-%d" % index} for index in range(100)] + [{"name": "vol-new"}]
