@@ -6,9 +6,10 @@ Rows (each an ansible-playbook run of one gcore_request task with 100 bodies, ag
   u1      the same with unique_by: [name], on an empty project: one list read more, then as r
   u2      the rerun of u1: every volume found by its name, no POST, no wait
   u2+N    the rerun with N other volumes in the project (--others), named so the name filter keeps them out
-  u2+N'   the rerun with N other volumes that the name filter cannot tell apart (every page is read)
+  u2+N'   the rerun with N other volumes the name filter lets through (named e100-0-other-..., sharing the
+          bodies' common prefix e100-0): every page is read, the comparison is done in the module
 
-Every row must end holding the IDs of the 100 volumes (checked against the sandbox); the reruns
+Every rerun must end holding the IDs the run u1 created (the bench fails otherwise); the reruns
 must send no POST (counted by the sandbox), or the bench fails.
 
 Usage: python tests/bench/bench_unique.py [--count 100] [--others 2500] [--markdown FILE]
@@ -133,7 +134,7 @@ def main():
                     rows.append(run_row("u2", sandbox, workdir, env, python, interval, True, 0))
                     add_volumes(sandbox, ["other-%05d" % index for index in range(options.others)])
                     rows.append(run_row("u2+%d" % options.others, sandbox, workdir, env, python, interval, True, 0))
-                    add_volumes(sandbox, ["e100-other-%05d" % index for index in range(options.others)])
+                    add_volumes(sandbox, ["e100-0-other-%05d" % index for index in range(options.others)])
                     rows.append(run_row("u2+%d'" % options.others, sandbox, workdir, env, python, interval, True, 0))
                     for row in rows[-3:]:
                         if row["ids"] != first:
