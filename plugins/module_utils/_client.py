@@ -11,7 +11,6 @@ __metaclass__ = type
 
 import re
 import sys
-import threading
 import time
 import traceback
 
@@ -22,7 +21,7 @@ try:
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
-    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProxyError
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ProtocolError, ProxyError
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
@@ -31,10 +30,17 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
     Retry = object
 
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import (  # noqa: F401  (re-exported)
+    RETRY_STATUSES,
+    ApiError,
+    GcoreError,
+    MalformedAnswerError,
+    MaybeProcessedError,
+    NoAnswerError,
+)
 from ansible_collections.gcore.tasks.plugins.module_utils._version import COLLECTION_VERSION
 
 DEFAULT_API_URL = "https://api.gcore.com"
-RETRY_STATUSES = (408, 409, 429, 500, 502, 503, 504)
 BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 8.0
 RETRY_AFTER_MAX = 60.0
@@ -48,148 +54,99 @@ MAX_JSON_DEPTH = 100
 _SURROGATE_RE = re.compile(u"[\ud800-\udfff]")
 # Methods whose calls may be sent again after any failure; every other call is a write.
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-MAYBE_PROCESSED = "the call may have been processed: check before sending it again"
 _BODY_SNIPPET = 120
-# Set while this thread sends a write call that must not be repeated (read by _CappedRetry).
-_WRITE_CALL = threading.local()
 
 
-class GcoreError(Exception):
-    """Any failure talking to the Gcore API, with what the API said about it.
+def api_url_advice(root=None):
+    """'api_url (<root>): it must be the API root such as ...': the one hint at a wrong api_url."""
+    return "api_url%s: it must be the API root such as %s" % (" (%s)" % root if root else "", DEFAULT_API_URL)
 
-    It never holds the API key: only the method, the path, the full URL called (without
-    credentials or query), the status and the fields of Gcore's error body
-    (exception_class, message, request_id).
+
+def api_url_hint(error):
+    """'<URL called>. Check api_url (<its root>): ...' for an error that suggests a wrong api_url."""
+    url = error.url or error.path
+    root = url[:-len(error.path)] if error.url and error.path and url.endswith(error.path) else None
+    return "%s. Check %s; then check the task IDs" % (url, api_url_advice(root))
+
+
+class _DeadlineRetry(Retry):
+    """urllib3's Retry, plus what it cannot do: no sleep between attempts passes the call's deadline.
+
+    C(deadline) is a moment on C(clock) (the client's clock), or None. Past it, an attempt that
+    got no answer (timeout, reset) is not tried again, so a wait ends at most about one
+    api_timeout late; an answer such as a 503 keeps its quick retries. Retry-After is capped at
+    RETRY_AFTER_MAX, and an unparseable one falls back to the exponential backoff.
     """
 
-    def __init__(self, message, status=None, method=None, path=None, exception_class=None, request_id=None,
-                 details=None, permanent=False, maybe_processed=False, url=None):
-        super(GcoreError, self).__init__(message)
-        self.permanent = permanent
-        self.url = url
-        # A write that reached the API and may have been acted on: never to be sent again blindly.
-        self.maybe_processed = maybe_processed
-        self.message = message
-        self.status = status
-        self.method = method
-        self.path = path
-        self.exception_class = exception_class
-        self.request_id = request_id
-        self.details = details
-
-    @property
-    def retryable(self):
-        """True when trying again later may succeed (throttling, gateway trouble, network)."""
-        return not self.permanent and (self.status is None or self.status in RETRY_STATUSES)
-
-    def to_dict(self):
-        """The error as a plain dict, for a module's C(failure) return value."""
-        return {
-            "status": self.status,
-            "method": self.method,
-            "path": self.path,
-            "url": self.url,
-            "exception_class": self.exception_class,
-            "message": self.message,
-            "request_id": self.request_id,
-            "details": self.details,
-        }
-
-    def __str__(self):
-        head = "%s %s failed" % (self.method, self.path) if self.method and self.path else ""
-        what = " ".join(part for part in ("HTTP %s" % self.status if self.status is not None else "",
-                                          self.exception_class or "") if part)
-        text = ": ".join(part for part in (head, what, self.message) if part)
-        if self.request_id:
-            text += " (request_id %s)" % self.request_id
-        return " ".join(text.split())
-
-
-def capped(seconds, moment):
-    """C(seconds), cut to the time left before the time.monotonic() C(moment) (None: not cut)."""
-    return seconds if moment is None else max(0.0, min(seconds, moment - time.monotonic()))
-
-
-class _CappedRetry(Retry):
-    """urllib3 Retry that honours Retry-After up to RETRY_AFTER_MAX and ignores unparseable values.
-
-    While this thread sends a write call (see GcoreClient.call), it retries only where the API
-    surely did not act: a connection that could not be made (urllib3 counts those as connect
-    errors, whatever the method) and HTTP 429. A 5xx, a reset or a read timeout is not retried.
-
-    C(limit), when set, is a callable giving the time.monotonic() moment that no sleep between
-    attempts may pass (or None): a wait's deadline bounds Retry-After and backoff alike, and
-    no attempt that got no answer after it is tried again.
-    """
-
-    limit = None
+    deadline = None
+    clock = staticmethod(time.monotonic)
 
     def new(self, **kw):
-        retry = super(_CappedRetry, self).new(**kw)
-        retry.limit = self.limit
+        retry = super(_DeadlineRetry, self).new(**kw)
+        retry.deadline, retry.clock = self.deadline, self.clock
+        return retry
+
+    def until(self, deadline, clock):
+        """A copy of this policy whose sleeps stop at C(deadline) (a moment on C(clock), or None)."""
+        retry = self.new()
+        retry.deadline, retry.clock = deadline, clock
         return retry
 
     def room(self, seconds):
-        """C(seconds), cut to the time left before C(limit)."""
-        return capped(seconds, self.limit() if self.limit is not None else None)
+        """C(seconds), cut to the time left before the deadline."""
+        return seconds if self.deadline is None else max(0.0, min(seconds, self.deadline - self.clock()))
 
     def get_backoff_time(self):
-        return self.room(super(_CappedRetry, self).get_backoff_time())
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        # Past C(limit), an attempt that got no answer (timeout, reset) is not tried again, so a wait
-        # ends at most about one api_timeout late; an answer such as a 503 keeps its quick retries.
-        moment = self.limit() if self.limit is not None else None
-        if error is not None and moment is not None and time.monotonic() >= moment:
-            raise MaxRetryError(_pool, url, error)
-        return super(_CappedRetry, self).increment(method=method, url=url, response=response, error=error,
-                                                   _pool=_pool, _stacktrace=_stacktrace)
-
-    def _is_method_retryable(self, method):
-        # urllib3 asks this before retrying a read error (reset, read timeout) or a status.
-        if getattr(_WRITE_CALL, "active", False):
-            return False
-        return super(_CappedRetry, self)._is_method_retryable(method)
-
-    def is_retry(self, method, status_code, has_retry_after=False):
-        if getattr(_WRITE_CALL, "active", False):
-            return status_code == 429 and bool(self.total)
-        return super(_CappedRetry, self).is_retry(method, status_code, has_retry_after)
+        return self.room(super(_DeadlineRetry, self).get_backoff_time())
 
     def parse_retry_after(self, retry_after):
         try:
-            seconds = super(_CappedRetry, self).parse_retry_after(retry_after)
+            seconds = super(_DeadlineRetry, self).parse_retry_after(retry_after)
         except Exception:  # an unparseable header falls back to exponential backoff
             return 0
         return self.room(max(0.0, min(seconds, RETRY_AFTER_MAX)))
 
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if error is not None and self.deadline is not None and self.clock() >= self.deadline:
+            raise MaxRetryError(_pool, url, error)
+        return super(_DeadlineRetry, self).increment(method=method, url=url, response=response, error=error,
+                                                     _pool=_pool, _stacktrace=_stacktrace)
 
-def build_retry(retries, limit=None):
-    """The retry policy: RETRY_STATUSES and connection/read errors, exponential backoff with jitter.
 
-    Writes sent by GcoreClient.call() are narrowed to connection errors and 429 (see _CappedRetry);
-    C(limit) bounds the sleeps between attempts (see _CappedRetry).
+class _WriteRetry(_DeadlineRetry):
+    """The write policy: a Retry-After is honoured on 429 only (urllib3 would also retry a 503 with one)."""
+
+    RETRY_AFTER_STATUS_CODES = frozenset([429])
+
+
+def build_retry(retries, write=False):
+    """The retry policy of a read (C(write) false) or of a write call.
+
+    Reads: connection and read errors and RETRY_STATUSES, exponential backoff with jitter,
+    Retry-After honoured. Writes, which the API may act on without an idempotency key: only
+    where the API surely did not act, a connection that could not be made (urllib3 counts
+    those as connect errors) and HTTP 429; no read retries, no other status.
     """
     kwargs = dict(
         total=retries,
         connect=retries,
-        read=retries,
+        read=0 if write else retries,
         status=retries,
         other=0,
         backoff_factor=BACKOFF_FACTOR,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=None,  # calls sent by request() are safe to repeat, POST acknowledge included
+        status_forcelist=(429,) if write else RETRY_STATUSES,
+        allowed_methods=None,  # the policy is chosen per call: reads sent by request() may be POSTs (acknowledge)
         respect_retry_after_header=True,
         raise_on_status=False,
         raise_on_redirect=False,
     )
+    kind = _WriteRetry if write else _DeadlineRetry
     try:
-        retry = _CappedRetry(backoff_max=BACKOFF_MAX, backoff_jitter=BACKOFF_FACTOR, **kwargs)
+        return kind(backoff_max=BACKOFF_MAX, backoff_jitter=BACKOFF_FACTOR, **kwargs)
     except TypeError:  # urllib3 1.26 has neither backoff_max nor backoff_jitter as arguments
-        retry = _CappedRetry(**kwargs)
+        retry = kind(**kwargs)
         retry.DEFAULT_BACKOFF_MAX = BACKOFF_MAX
-    retry.limit = limit
-    return retry
+        return retry
 
 
 # A page's head (its title repeats its heading), scripts and styles are not what it says.
@@ -253,27 +210,40 @@ def _query_value(value):
     return value
 
 
-class GcoreClient(object):
-    """A keep-alive session against one Gcore API endpoint with one retry policy.
+def _with_retry(adapter, retry):
+    """A view of C(adapter) sending with C(retry): the same pool managers (keep-alive connections), another
+    retry policy. (copy.copy would build new pools: HTTPAdapter.__setstate__ calls init_poolmanager.)"""
+    view = object.__new__(type(adapter))
+    view.__dict__.update(adapter.__dict__)
+    view.max_retries = retry
+    return view
 
-    Every method either returns the decoded JSON answer or raises GcoreError.
+
+class GcoreClient(object):
+    """A keep-alive session against one Gcore API endpoint.
+
+    Every method either returns the decoded JSON answer or raises a GcoreError (see _errors).
+    Reads and writes each have one urllib3 Retry policy (build_retry), chosen per call. A call
+    given a C(deadline) (a moment on C(clock), the one clock of the client and of a wait on it)
+    never sleeps between attempts past it.
     """
 
     def __init__(self, api_key, api_url=DEFAULT_API_URL, timeout=30.0, retries=3, validate_certs=True,
-                 ca_path=None, user_agent_suffix=None, pool_maxsize=POOL_MAXSIZE):
+                 ca_path=None, user_agent_suffix=None, pool_maxsize=POOL_MAXSIZE, clock=time.monotonic):
         self.base_url = api_url.rstrip("/")
         self.shown_url = display_url(self.base_url).rstrip("/")
         self.timeout = timeout
+        self.clock = clock
         self.session = requests.Session()
         # Passed with every request: a session-level verify loses to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE.
         self.verify = (ca_path or True) if validate_certs else False
         self.retries = retries
-        # A time.monotonic() moment no retry sleep may pass (a wait sets its deadline here), or None.
-        self.not_after = None
-        adapter = HTTPAdapter(max_retries=build_retry(retries, limit=lambda: self.not_after),
-                              pool_maxsize=pool_maxsize)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
+        self.read_retry = build_retry(retries)
+        self.write_retry = build_retry(retries, write=True)
+        # The one connection pool; each call sends through a copy carrying that call's Retry.
+        self.adapter = HTTPAdapter(max_retries=self.read_retry, pool_maxsize=pool_maxsize)
+        self.session.mount("https://", self.adapter)
+        self.session.mount("http://", self.adapter)
         user_agent = "gcore.tasks/%s (Ansible collection; python %s; requests %s)" % (
             COLLECTION_VERSION, "%d.%d.%d" % sys.version_info[:3], requests.__version__)
         if user_agent_suffix:
@@ -284,67 +254,73 @@ class GcoreClient(object):
             "User-Agent": user_agent,
         })
 
-    def request(self, method, path, params=None, json_body=None):
-        """Send one call that is safe to repeat; return the decoded JSON body (None for an empty answer)."""
-        return self._send(method, path, params, json_body, repeatable=True)[1]
+    def request(self, method, path, params=None, json_body=None, deadline=None):
+        """Send one call that is safe to repeat (read policy); return the decoded JSON body (None when empty).
 
-    def call(self, method, path, params=None, json_body=None):
+        C(deadline): a moment on self.clock no retry sleep may pass, or None.
+        """
+        return self._send(method, path, params, json_body, repeatable=True, deadline=deadline)[1]
+
+    def call(self, method, path, params=None, json_body=None, deadline=None):
         """Send one call as a user asked for it; return (HTTP status, decoded JSON body or None).
 
-        A GET (HEAD, OPTIONS) keeps the retry policy of request(). Any other method is a write,
+        A GET (HEAD, OPTIONS) keeps the read policy of request(). Any other method is a write,
         which the API may act on without an idempotency key: it is sent again only after HTTP 429
         (Retry-After honoured) or a connection that could not be made. A 5xx answer, a reset, a
-        read timeout or a cut-off answer fails the call with GcoreError.maybe_processed set.
+        read timeout or a cut-off answer raises MaybeProcessedError.
         """
-        return self._send(method, path, params, json_body, repeatable=method.upper() in SAFE_METHODS)
+        return self._send(method, path, params, json_body, repeatable=method.upper() in SAFE_METHODS,
+                          deadline=deadline)
 
-    def _send(self, method, path, params, json_body, repeatable):
+    def _send(self, method, path, params, json_body, repeatable, deadline):
         """One exchange; every string of the answer is safe to serialise (see make_safe), every error names its URL."""
         try:
-            return self._exchange(method, path, params, json_body, repeatable)
+            return self._exchange(method, path, params, json_body, repeatable, deadline)
         except GcoreError as exc:
             exc.url = self.shown_url + path
             if exc.status == 404 and not exc.exception_class:
-                exc.message += (". Nothing Gcore answers at %s: check api_url (%s); it must be the API root "
-                                "such as %s" % (exc.url, self.shown_url, DEFAULT_API_URL))
+                exc.message += ". Nothing Gcore answers at %s: check %s" % (exc.url, api_url_advice(self.shown_url))
             raise
 
-    def _exchange(self, method, path, params, json_body, repeatable):
+    def _transmit(self, method, url, query, json_body, retry):
+        """Session.request, but with this call's Retry on the shared connection pool."""
+        prepared = self.session.prepare_request(requests.Request(method, url, params=query, json=json_body))
+        settings = self.session.merge_environment_settings(prepared.url, {}, None, self.verify, None)
+        return _with_retry(self.adapter, retry).send(prepared, timeout=self.timeout, **settings)
+
+    def _exchange(self, method, path, params, json_body, repeatable, deadline):
         query = None
         if params:
             query = dict((key, _query_value(value)) for key, value in params.items() if value is not None)
-        attempt = 0
+        retry = (self.read_retry if repeatable else self.write_retry).until(deadline, self.clock)
+        url = self.base_url + path
         while True:
-            _WRITE_CALL.active = not repeatable
             try:
-                response = self.session.request(method, self.base_url + path, params=query, json=json_body,
-                                                timeout=self.timeout, allow_redirects=False, verify=self.verify)
+                response = self._transmit(method, url, query, json_body, retry)
                 body = response.content
                 break
             except requests.exceptions.SSLError as exc:
-                raise GcoreError("TLS verification failed: %s" % _first_line(_cause(exc)), method=method, path=path,
-                                 permanent=True)
+                raise NoAnswerError("TLS verification failed: %s" % _first_line(_cause(exc)), method=method,
+                                    path=path, permanent=True)
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
-                # The body broke after the headers: outside urllib3's Retry, so retried here (reads only).
+                # The body broke after the headers, past urllib3's retries: the same policy decides here.
                 what = "the answer was cut off"
                 if isinstance(exc, requests.exceptions.ContentDecodingError):
                     what = "the answer does not decode as its Content-Encoding header says"
                 if not repeatable:
-                    raise GcoreError("%s (%s); %s" % (what, _first_line(_cause(exc)), MAYBE_PROCESSED),
-                                     method=method, path=path, maybe_processed=True)
-                if attempt >= self.retries or (self.not_after is not None and time.monotonic() >= self.not_after):
-                    raise GcoreError("%s: %s" % (what, _first_line(_cause(exc))), method=method, path=path)
-                attempt += 1
-                time.sleep(capped(min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (attempt - 1)), self.not_after))
+                    raise MaybeProcessedError.from_error(NoAnswerError(
+                        "%s (%s)" % (what, _first_line(_cause(exc))), method=method, path=path))
+                try:
+                    retry = retry.increment(method=method, url=url, error=ProtocolError(what))
+                except MaxRetryError:
+                    raise NoAnswerError("%s: %s" % (what, _first_line(_cause(exc))), method=method, path=path)
+                retry.sleep()
             except requests.exceptions.RequestException as exc:
                 raise _error_from_exception(exc, method, path, self.timeout, repeatable)
-            finally:
-                _WRITE_CALL.active = False
         if response.status_code >= 300:
             error = _error_from_response(response, method, path)
             if not repeatable and response.status_code >= 500:
-                error.maybe_processed = True
-                error.message = "%s; %s" % (error.message, MAYBE_PROCESSED)
+                error = MaybeProcessedError.from_error(error)
             raise error
         if not body.strip():
             return response.status_code, None
@@ -352,33 +328,31 @@ class GcoreClient(object):
             return response.status_code, make_safe(response.json())
         except (RecursionError, ValueError) as exc:
             deep = isinstance(exc, RecursionError) or "nested deeper" in str(exc)
-            if deep:  # a write answered 2xx reached the API: say it may have been processed
-                raise GcoreError(
-                    "the answer is nested too deeply to read%s" % ("" if repeatable else "; " + MAYBE_PROCESSED),
-                    status=response.status_code, method=method, path=path,
-                    request_id=response.headers.get("X-Request-ID"), permanent=True, maybe_processed=not repeatable)
-            raise GcoreError(
-                "the answer is not JSON (Content-Type %s): %s%s" % (
-                    response.headers.get("Content-Type", "unknown"), _snippet(response.text),
-                    "" if repeatable else "; " + MAYBE_PROCESSED),
-                status=response.status_code, method=method, path=path,
-                request_id=response.headers.get("X-Request-ID"), maybe_processed=not repeatable)
+            if deep:
+                message = "the answer is nested too deeply to read"
+            else:
+                message = "the answer is not JSON (Content-Type %s): %s" % (
+                    response.headers.get("Content-Type", "unknown"), _snippet(response.text))
+            error = MalformedAnswerError(message, status=response.status_code, method=method, path=path,
+                                         request_id=response.headers.get("X-Request-ID"))
+            # A write answered 2xx reached the API: say it may have been processed.
+            raise error if repeatable else MaybeProcessedError.from_error(error)
 
-    def get_task(self, task_id):
+    def get_task(self, task_id, deadline=None):
         """GET /cloud/v1/tasks/{task_id}. The ID must already be validated; the answer must be an object."""
         path = "/cloud/v1/tasks/%s" % task_id
-        task = self.request("GET", path)
+        task = self.request("GET", path, deadline=deadline)
         if not isinstance(task, dict):
-            raise GcoreError("the answer is not a task object but %s" % _json_kind(task), status=200, method="GET",
-                             path=path, url=self.shown_url + path, permanent=True)
+            raise MalformedAnswerError("the answer is not a task object but %s" % _json_kind(task), status=200,
+                                       method="GET", path=path, url=self.shown_url + path)
         answered = task.get("id")
         if isinstance(answered, str) and answered.lower() != task_id.lower():
             # A cache or proxy mixing answers up: another task's created IDs must never pass for this one's.
-            raise GcoreError("the answer is another task (%s), not the one asked for" % answered[:64], status=200,
-                             method="GET", path=path, url=self.shown_url + path, permanent=True)
+            raise MalformedAnswerError("the answer is another task (%s), not the one asked for" % answered[:64],
+                                       status=200, method="GET", path=path, url=self.shown_url + path)
         return task
 
-    def list_page(self, path, params=None, limit=MAX_PAGE_SIZE, offset=0):
+    def list_page(self, path, params=None, limit=MAX_PAGE_SIZE, offset=0, deadline=None):
         """One page of a collection endpoint: (count, results), or GcoreError if the answer is malformed.
 
         A page must be an object whose C(results) is a list of objects and whose C(count), when
@@ -386,7 +360,7 @@ class GcoreClient(object):
         """
         query = dict(params or {})
         query.update(limit=limit, offset=offset)
-        page = self.request("GET", path, params=query)
+        page = self.request("GET", path, params=query, deadline=deadline)
         problem = None
         if not isinstance(page, dict):
             problem = "the answer is %s, not a {count, results} object" % _json_kind(page)
@@ -398,14 +372,14 @@ class GcoreClient(object):
                                   or page["count"] < 0):
             problem = "count is %s, not a non-negative integer" % _json_kind(page["count"])
         if problem:
-            raise GcoreError("malformed list answer: %s" % problem, status=200, method="GET", path=path,
-                             url=self.shown_url + path, permanent=True)
+            raise MalformedAnswerError("malformed list answer: %s" % problem, status=200, method="GET", path=path,
+                                       url=self.shown_url + path)
         results = page["results"]
         count = page.get("count")
         return (offset + len(results) if count is None else count), results
 
-    def iter_pages(self, path, params=None, limit=None, page_size=MAX_PAGE_SIZE):
-        """Yield each page's results of a collection endpoint, following offset/count.
+    def iter_pages(self, path, params=None, limit=None, page_size=MAX_PAGE_SIZE, deadline=None):
+        """Yield each page's results of any collection endpoint ({count, results}), following offset/count.
 
         Stops when every item was read, or once C(limit) items were yielded. A page holding
         only items already read (an endpoint that ignores offset) is a GcoreError, not a loop.
@@ -414,12 +388,12 @@ class GcoreClient(object):
         seen = set()
         while limit is None or offset < limit:
             size = page_size if limit is None else min(page_size, limit - offset)
-            count, results = self.list_page(path, params, size, offset)
+            count, results = self.list_page(path, params, size, offset, deadline=deadline)
             ids = [item.get("id") for item in results if isinstance(item.get("id"), str)]
             if offset and ids and seen.issuperset(ids):
-                raise GcoreError("malformed list answer: the page at offset %d holds only items already read "
-                                 "(count says %d): the endpoint ignores offset" % (offset, count), status=200,
-                                 method="GET", path=path, url=self.shown_url + path, permanent=True)
+                raise MalformedAnswerError("malformed list answer: the page at offset %d holds only items already "
+                                           "read (count says %d): the endpoint ignores offset" % (offset, count),
+                                           status=200, method="GET", path=path, url=self.shown_url + path)
             seen.update(ids)
             if limit is not None:
                 results = results[:limit - offset]
@@ -489,16 +463,16 @@ def _never_sent(exc):
 def _error_from_exception(exc, method, path, timeout, repeatable):
     """GcoreError for a request that got no answer; a write that may have reached the API says so."""
     if isinstance(exc, _UNBUILDABLE):
-        return GcoreError("the request could not be built, so nothing was sent: %s" % _first_line(exc),
-                          method=method, path=path, permanent=True)
+        return NoAnswerError("the request could not be built, so nothing was sent: %s" % _first_line(exc),
+                             method=method, path=path, permanent=True)
     cause = _cause(exc)
     if not repeatable and not _never_sent(exc):
         what = ("no answer within %ss" % timeout if isinstance(exc, requests.exceptions.Timeout)
                 or "ReadTimeoutError" in type(cause).__name__ else "connection lost: %s" % _first_line(cause))
-        return GcoreError("%s; %s" % (what, MAYBE_PROCESSED), method=method, path=path, maybe_processed=True)
+        return MaybeProcessedError.from_error(NoAnswerError(what, method=method, path=path))
     if isinstance(exc, requests.exceptions.Timeout) or "ReadTimeoutError" in type(cause).__name__:
-        return GcoreError("no answer within %ss" % timeout, method=method, path=path)
-    return GcoreError("connection failed: %s" % _first_line(cause), method=method, path=path)
+        return NoAnswerError("no answer within %ss" % timeout, method=method, path=path)
+    return NoAnswerError("connection failed: %s" % _first_line(cause), method=method, path=path)
 
 
 def _error_from_response(response, method, path):
@@ -508,16 +482,18 @@ def _error_from_response(response, method, path):
     except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict) and (body.get("message") or body.get("exception_class")):
-        details = dict((k, v) for k, v in body.items() if k not in ("message", "exception_class", "request_id"))
-        return GcoreError(
+        details = dict((k, v) for k, v in body.items()
+                       if k not in ("message", "exception_class", "request_id", "invalid_fields"))
+        return ApiError(
             str(body.get("message") or response.reason or "error"),
             status=response.status_code, method=method, path=path,
             exception_class=body.get("exception_class"),
             request_id=body.get("request_id") or request_id,
+            invalid_fields=body.get("invalid_fields"),
             details=details or None)
     content_type = response.headers.get("Content-Type", "unknown")
     snippet = _snippet(response.text)
     message = "%s; the body is not a Gcore error (Content-Type %s)" % (response.reason or "error", content_type)
     if snippet:
         message += ": %s" % snippet
-    return GcoreError(message, status=response.status_code, method=method, path=path, request_id=request_id)
+    return ApiError(message, status=response.status_code, method=method, path=path, request_id=request_id)

@@ -12,7 +12,6 @@ __metaclass__ = type
 import math
 import os
 import re
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
@@ -22,13 +21,12 @@ from ansible_collections.gcore.tasks.plugins.module_utils._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     GcoreClient,
-    GcoreError,
+    api_url_hint,
 )
-from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids, present_task
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids
+from ansible_collections.gcore.tasks.plugins.module_utils._waiter import read_tasks
 
-
-# What odd data can raise in code that expects another shape: reported as one line, not a traceback.
-UNEXPECTED_ERRORS = (ArithmeticError, AttributeError, LookupError, RecursionError, TypeError, ValueError)
 _HEADER_SAFE_RE = re.compile(r"\A[\x21-\x7e]+\Z")
 
 
@@ -62,6 +60,21 @@ def project_region_argument_spec(elements=None):
     )
 
 
+def non_finite(value, where):
+    """Where in C(value) (at any depth) a NaN or infinity sits, as C(where[key][index]...), or None.
+
+    The one non-finite check: JSON cannot carry them, and no option means them.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = non_finite(item, "%s[%r]" % (where, key))
+        if found:
+            return found
+    return None
+
+
 def non_finite_options(spec, params, prefix=""):
     """[(option name, value)] for every nan/inf given to a float option of C(spec), at any depth."""
     bad = []
@@ -75,7 +88,7 @@ def non_finite_options(spec, params, prefix=""):
             values = value
         else:
             values = []
-        bad.extend((prefix + name, item) for item in values if isinstance(item, float) and not math.isfinite(item))
+        bad.extend((prefix + name, item) for item in values if non_finite(item, name))
         if option.get("options"):
             for nested in value if isinstance(value, list) else [value]:
                 if isinstance(nested, dict):
@@ -163,15 +176,26 @@ class GcoreModule(object):
         except ValueError as exc:
             self.fail(str(exc))
 
-    def present(self, tasks):
-        """Tasks as returned to the user (sensitive values of C(data) masked unless asked not to)."""
-        mask = self.params.get("mask_task_data", True)
-        return [present_task(task, mask) for task in tasks]
+    def read_tasks(self, task_ids):
+        """Exactly these tasks, read with as few requests as the wait engine can; fails naming unknown IDs."""
+        found = read_tasks(self.client, task_ids)
+        if found.missing:
+            message = "%d task(s) not found: %s" % (len(found.missing), ", ".join(found.missing))
+            if found.none_known:
+                message += ". None is known at %s" % api_url_hint(found.not_found)
+            self.fail(message, error=found.not_found)
+        return found.tasks
 
-    def fail(self, msg, error=None, **result):
-        """Fail the module with one clear line; an API error also goes into C(failure)."""
+    def fail(self, msg, error=None, failure_extra=None, **result):
+        """The one failure path of every module: C(msg) one line, C(failure) from the GcoreError C(error).
+
+        C(result) is what the module knew when it failed (created IDs...); the partial result
+        C(error.result) carries is returned too. C(failure_extra) adds keys to C(failure)
+        (gcore_request's C(index)).
+        """
         if error is not None:
-            result["failure"] = error.to_dict()
+            result = dict(error.result, **result)
+            result["failure"] = dict(error.to_dict(), **(failure_extra or {}))
         self.module.fail_json(msg=msg, **result)
 
     def run(self):
@@ -184,7 +208,4 @@ class GcoreModule(object):
             result = self.run()
         except GcoreError as exc:
             self.fail(str(exc), error=exc)
-        except UNEXPECTED_ERRORS as exc:  # one clear line, never a bare traceback
-            self.module.fail_json(msg="unexpected error: %s: %s" % (type(exc).__name__, " ".join(str(exc).split())),
-                                  exception=traceback.format_exc())
         self.module.exit_json(**result)

@@ -10,30 +10,29 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import math
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import (
-    MAYBE_PROCESSED,
-    POOL_MAXSIZE,
-    SAFE_METHODS,
+from ansible_collections.gcore.tasks.plugins.module_utils._client import POOL_MAXSIZE, SAFE_METHODS
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import (
     GcoreError,
+    MalformedAnswerError,
+    MaybeProcessedError,
 )
-from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreModule, project_region_argument_spec
-from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import (
-    _MASK_OPTION,
+from ansible_collections.gcore.tasks.plugins.module_utils._module import (
+    GcoreModule,
+    non_finite,
+    project_region_argument_spec,
+)
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import mask_sensitive, normalize_task_ids
+from ansible_collections.gcore.tasks.plugins.module_utils._wait_result import (
+    MASK_OPTION,
     WAIT_OPTIONS,
     check_wait_options,
+    finish_wait,
     wait_for_tasks,
 )
-from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
-    is_sensitive_key,
-    mask_sensitive,
-    normalize_task_ids,
-)
-from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PLACEHOLDERS = ("project_id", "region_id")
@@ -71,22 +70,11 @@ def path_problem(path):
     return None
 
 
-def sensitive_values(value, under_sensitive=False):
-    """The values under sensitive-looking keys, at any depth (what mask_sensitive hides), as text.
-
-    Strings of any length; numbers only from 4 characters on, since a short number masked in
-    every output would garble every ID and count holding its digits.
-    """
-    if isinstance(value, dict):
-        return [found for key, item in value.items()
-                for found in sensitive_values(item, under_sensitive or is_sensitive_key(key))]
-    if isinstance(value, list):
-        return [found for item in value for found in sensitive_values(item, under_sensitive)]
-    if under_sensitive and isinstance(value, str) and value:
-        return [value]
-    if under_sensitive and isinstance(value, (int, float)) and not isinstance(value, bool) and len(str(value)) >= 4:
-        return [str(value)]
-    return []
+def sensitive_values(value):
+    """The texts mask_sensitive hides in C(value) (see there)."""
+    found = []
+    mask_sensitive(value, found)
+    return found
 
 
 def all_values(value):
@@ -98,18 +86,6 @@ def all_values(value):
     if value is not None and not isinstance(value, bool) and str(value) != "":
         return [str(value)]
     return []
-
-
-def non_finite(value, where):
-    """Where in a body a NaN or infinity sits (JSON cannot carry them), or None."""
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return where
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found = non_finite(item, "%s[%r]" % (where, key))
-        if found:
-            return found
-    return None
 
 
 def answer_task_ids(answer):
@@ -177,7 +153,7 @@ class RequestModule(GcoreModule):
         body=dict(type="dict", no_log=True),
         bodies=dict(type="list", elements="dict", no_log=True),
         wait=dict(type="bool", default=True),
-        **dict(project_region_argument_spec(), **dict(WAIT_OPTIONS, **_MASK_OPTION))
+        **dict(project_region_argument_spec(), **dict(WAIT_OPTIONS, **MASK_OPTION))
     )
     module_kwargs = dict(mutually_exclusive=[("body", "bodies")])
 
@@ -218,13 +194,19 @@ class RequestModule(GcoreModule):
         changed = write and any(call.status is not None or (call.error is not None and call.error.maybe_processed)
                                 for call in calls)
         result = self.result(method, path, calls, changed)
-        failed_call = self.describe_failure(method, path, calls, failed[0]) if failed else None
+        outcome = None
         if self.params["wait"] and result["task_ids"]:
-            return wait_for_tasks(self, result["task_ids"], waiter=self.seeded_waiter(path, calls), extra=result,
-                                  failed_call=failed_call)
-        if failed_call is not None:
-            self.module.fail_json(msg=failed_call[0], failure=failed_call[1], **result)
-        return result
+            outcome = wait_for_tasks(self, result["task_ids"], hints=self.hints(path, calls))
+        if not failed:
+            return finish_wait(self, outcome, extra=result) if outcome is not None else result
+        # A refused call fails the module whatever the wait came to; the wait's IDs are returned with it.
+        message = self.describe_failure(calls, failed[0])
+        if outcome is not None:
+            if outcome.problem:
+                message += ". While waiting for the accepted calls' tasks: " + outcome.problem
+            message += outcome.created_note()
+            result = dict(outcome.result, **result)
+        self.fail(message, error=failed[0].error, failure_extra=dict(index=failed[0].index), **result)
 
     def fill_path(self, template):
         """The path with {project_id}/{region_id} filled in; refused before any request when unsafe."""
@@ -280,8 +262,8 @@ class RequestModule(GcoreModule):
                 call.status = exc.status
                 stop.set()
             except ValueError as exc:  # the answer named task IDs that are not UUIDs
-                call.error = GcoreError("the answer's tasks are not task IDs: %s; %s" % (exc, MAYBE_PROCESSED),
-                                        status=call.status, method=method, path=path, maybe_processed=True)
+                call.error = MaybeProcessedError.from_error(MalformedAnswerError(
+                    "the answer's tasks are not task IDs: %s" % exc, status=call.status, method=method, path=path))
                 stop.set()
 
         if len(calls) <= 1:
@@ -310,13 +292,13 @@ class RequestModule(GcoreModule):
             result["status"] = calls[0].status
         return result
 
-    def describe_failure(self, method, path, calls, call):
-        """(one-line message, failure dict) naming the first failed call and what became of the others."""
+    def describe_failure(self, calls, call):
+        """The one-line message naming the first failed call and what became of the others."""
         error = call.error
         message = str(error)
         if self.params["bodies"] is not None:
             message = "bodies[%d] (call %d of %d): %s" % (call.index, call.index + 1, len(calls), message)
-        invalid = (error.details or {}).get("invalid_fields")
+        invalid = error.invalid_fields
         if isinstance(invalid, dict) and invalid:
             names = sorted(str(name) for name in invalid)
             more = " and %d more" % (len(names) - _LISTED_FIELDS) if len(names) > _LISTED_FIELDS else ""
@@ -330,19 +312,11 @@ class RequestModule(GcoreModule):
             message += ". %d call(s) accepted, %d not sent" % (accepted, unsent)
             if others:
                 message += ", %d more failed" % others
-        failure = dict(error.to_dict(), index=call.index, maybe_processed=error.maybe_processed)
-        if isinstance(invalid, (dict, list)):  # lifted out of details, not shown twice
-            failure["invalid_fields"] = invalid
-            details = dict((key, value) for key, value in failure["details"].items() if key != "invalid_fields")
-            failure["details"] = details or None
-        return message, failure
+        return message
 
-    def seeded_waiter(self, path, calls):
-        """A wait engine told where (project and region of the path) and when each task was submitted."""
+    def hints(self, path, calls):
+        """For each task a call started: where (project and region of the path) and when it was submitted."""
         scope = _SCOPE_RE.match(path)
         project_id, region_id = (int(scope.group(1)), int(scope.group(2))) if scope else (None, None)
-        waiter = TaskWaiter(self.client)
-        for call in calls:
-            for task_id in call.task_ids:
-                waiter.seed(task_id, project_id=project_id, region_id=region_id, submitted_at=call.submitted_at)
-        return waiter
+        return dict((task_id, dict(project_id=project_id, region_id=region_id, submitted_at=call.submitted_at))
+                    for call in calls for task_id in call.task_ids)

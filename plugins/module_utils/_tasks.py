@@ -155,16 +155,38 @@ def is_sensitive_key(key):
     return isinstance(key, str) and bool(_SENSITIVE_KEY_RE.search(key))
 
 
-def mask_sensitive(value):
-    """Copy of value with the values of sensitive-looking keys masked, at any depth."""
+def mask_sensitive(value, found=None):
+    """Copy of value with the values of sensitive-looking keys masked, at any depth: the one masking of the collection.
+
+    When C(found) is a list, the texts masked are added to it (every string, and every number of
+    4 characters or more, under a masked key), so a caller can hide them in every other output too.
+    """
     if isinstance(value, dict):
-        return dict(
-            (key, MASK if isinstance(key, str) and _SENSITIVE_KEY_RE.search(key) and item not in (None, "")
-             else mask_sensitive(item))
-            for key, item in value.items())
+        shown = {}
+        for key, item in value.items():
+            if is_sensitive_key(key) and item not in (None, ""):
+                shown[key] = MASK
+                if found is not None:
+                    found.extend(_masked_texts(item))
+            else:
+                shown[key] = mask_sensitive(item, found)
+        return shown
     if isinstance(value, list):
-        return [mask_sensitive(item) for item in value]
+        return [mask_sensitive(item, found) for item in value]
     return value
+
+
+def _masked_texts(value):
+    """The texts of a masked value; a short number masked in every output would garble every ID holding its digits."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [text for item in value for text in _masked_texts(item)]
+    if isinstance(value, str) and value:
+        return [value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and len(str(value)) >= 4:
+        return [str(value)]
+    return []
 
 
 def present_task(task, mask_data=True):

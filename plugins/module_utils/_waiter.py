@@ -15,11 +15,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.gcore.tasks.plugins.module_utils._client import (
-    DEFAULT_API_URL,
     MAX_PAGE_SIZE,
     READ_CONCURRENCY,
-    GcoreError,
+    api_url_hint,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, GcoreError, MalformedAnswerError
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     FINAL_STATES,
     format_timestamp,
@@ -72,25 +72,18 @@ def poll_delay(round_number, task_types, interval=None):
     return float(min(target, FIRST_POLL_DELAY * 2 ** (round_number - 1)))
 
 
-class TaskWaiter(object):
-    """Waits for a set of tasks to reach FINISHED or ERROR, remembering every task it read.
+class TaskBook(object):
+    """What a wait knows, shared by the round planner, the reader and the loop.
 
-    After wait() returns or raises, C(tasks) holds the last state read of each task,
-    C(vanished) the tasks the API no longer knows (404), and C(last_error) the last
-    API error a poll round tolerated.
-
-    C(on_round), if given, is called as C(on_round(waiter, task_ids, pending)) after every
-    poll round of wait(); an exception it raises is swallowed, never ending the wait.
+    C(tasks): the last state read of each task; C(vanished): the tasks the API no longer knows
+    (their 404); C(broken): tasks whose last read by ID was answered 2xx with something that is
+    not a task (its MalformedAnswerError); C(hints): where and when a caller created a task;
+    and which lists stopped paying (crowded ones, or every list after LIST_FAILURES_MAX failures).
     """
 
-    def __init__(self, client, clock=time.monotonic, sleep=time.sleep, on_round=None):
-        self.client = client
-        self.clock = clock
-        self.sleep = sleep
-        self.on_round = on_round
+    def __init__(self):
         self.tasks = {}
         self.vanished = {}
-        # Tasks whose last read by ID was answered 2xx with something that is not a task.
         self.broken = {}
         self.hints = {}
         self.window_crowded = set()
@@ -99,9 +92,6 @@ class TaskWaiter(object):
         self.lists_off = False
         self.salvaged = False
         self.last_list_error = None
-        self.last_error = None
-        self.rounds = 0
-        self.elapsed = 0.0
 
     def seed(self, task_id, project_id=None, region_id=None, submitted_at=None):
         """Record a hint from the caller that just created C(task_id): where and when it was submitted.
@@ -128,67 +118,142 @@ class TaskWaiter(object):
                 if task_id not in self.vanished
                 and (self.tasks.get(task_id) or {}).get("state") not in FINAL_STATES]
 
-    def wait(self, task_ids, timeout, interval=None):
-        """Poll until every task is final or C(timeout) seconds passed; return the IDs still pending.
-
-        Retryable API errors (throttling, 5xx, network) are tolerated until the deadline,
-        any other GcoreError is raised; self.tasks keeps what was read either way. When
-        not one task is known at the first read, the API URL is the likelier culprit: that
-        is raised as a GcoreError naming the URL called.
-        """
-        start = self.clock()
-        deadline = start + timeout
-        pending = list(task_ids)
-        # The client's retries (Retry-After, backoff) must not sleep past the wait's deadline.
-        bound = getattr(self.client, "not_after", None)
-        self.client.not_after = time.monotonic() + timeout
-        try:
-            while True:
-                try:
-                    self.poll(pending)
-                    self.last_error = next(iter(self.broken.values()), None)
-                except GcoreError as exc:
-                    if exc.status != 404:  # a foreign 404 means a wrong api_url: a list would get one too
-                        self._salvage(pending)
-                    if not exc.retryable:
-                        raise
-                    self.last_error = exc
-                self.rounds += 1
-                if self.rounds == 1:
-                    unknown = self.unknown_api_error(task_ids)
-                    if unknown is not None:
-                        raise unknown
-                pending = self.pending(pending)
-                self._report_round(task_ids, pending)
-                if pending and all(task_id in self.broken for task_id in pending):
-                    raise self.broken[pending[0]]  # the others ended: only unreadable ones are left
-                now = self.clock()
-                if not pending or now >= deadline:
-                    return pending
-                types = [(self.tasks.get(task_id) or {}).get("task_type") for task_id in pending]
-                self.sleep(max(0.0, min(poll_delay(self.rounds, types, interval), deadline - now)))
-        finally:
-            self.client.not_after = bound
-            self.elapsed = self.clock() - start
-
     def unknown_api_error(self, task_ids):
-        """A GcoreError saying to check api_url when every one of C(task_ids) got a 404 and none was ever read."""
+        """An ApiError saying to check api_url when every one of C(task_ids) got a 404 and none was ever read."""
         task_ids = list(task_ids)
         if not task_ids or any(task_id not in self.vanished or task_id in self.tasks for task_id in task_ids):
             return None
         first = self.vanished[task_ids[0]]
         message = "the API knows none of the %d task(s) at %s" % (len(task_ids), api_url_hint(first))
-        return GcoreError(message, status=first.status, exception_class=first.exception_class,
-                          request_id=first.request_id, permanent=True, url=first.url, path=first.path,
-                          method=first.method)
+        return ApiError(message, status=first.status, exception_class=first.exception_class,
+                        request_id=first.request_id, url=first.url, path=first.path, method=first.method)
 
-    def _report_round(self, task_ids, pending):
-        if self.on_round is None:
-            return
-        try:
-            self.on_round(self, list(task_ids), list(pending))
-        except Exception:  # pylint: disable=broad-except  # a progress display must never end a wait
-            pass
+    def lists_usable(self, key):
+        """True while listing project/region C(key)'s active tasks may pay."""
+        return not self.lists_off and key not in self.active_crowded
+
+    def absorb(self, results, wanted):
+        """Take the wanted tasks from a list's results; an ended one without created_resources stays wanted.
+
+        The schema does not require created_resources, so a list may leave it out: the read by ID
+        of such a task tells what it created.
+        """
+        for task in results:
+            task_id = task.get("id")
+            if task.get("state") in FINAL_STATES and "created_resources" not in task:
+                continue
+            if isinstance(task_id, str) and task_id.lower() in wanted:
+                self.tasks[task_id.lower()] = task
+                self.broken.pop(task_id.lower(), None)
+                wanted.discard(task_id.lower())
+
+
+class RoundPlan(object):
+    """Where each task of a round is looked for: C(groups) of tasks read before, by (project_id,
+    region_id); C(hinted) tasks never read but whose caller said where they are; C(unplaced) tasks
+    nobody placed yet; C(by_id) tasks only a read by ID can find."""
+
+    def __init__(self):
+        self.groups, self.hinted, self.unplaced, self.by_id = {}, {}, [], []
+
+
+class RoundPlanner(object):
+    """The decisions of a poll round, from what the TaskBook knows; no HTTP here.
+
+    The reader asks it where to look (plan), whether a list pays (list_group, near_window),
+    how wide a window is (window_bounds, window_params) and when a list is crowded (worth).
+    """
+
+    def __init__(self, book):
+        self.book = book
+
+    def plan(self, task_ids):
+        """Sort the round's tasks by where they can be looked up (a RoundPlan)."""
+        plan = RoundPlan()
+        for task_id in task_ids:
+            task = self.book.tasks.get(task_id)
+            hint = self.book.hints.get(task_id) or {}
+            if task is not None:
+                key = _placement(task)
+                if key is None:
+                    plan.by_id.append(task_id)
+                else:
+                    plan.groups.setdefault(key, []).append(task_id)
+            elif _is_id(hint.get("project_id")) and _is_id(hint.get("region_id")):
+                plan.hinted.setdefault((hint["project_id"], hint["region_id"]), []).append(task_id)
+            else:
+                plan.unplaced.append(task_id)
+        return plan
+
+    def list_group(self, key, members):
+        """How to poll the tasks of a known project/region: (tasks for a window list, tasks for after it).
+
+        None when a list does not pay (fewer than BATCH_MIN tasks, lists off): read them by ID.
+        The window is empty when the window list is crowded or too few tasks have a created_on.
+        """
+        if len(members) < BATCH_MIN or self.book.lists_off:
+            return None
+        windowed, others = [], []
+        for task_id in members:
+            (windowed if _moment(self.book.tasks[task_id]) is not None else others).append(task_id)
+        if len(windowed) >= BATCH_MIN and key not in self.book.window_crowded:
+            return windowed, others
+        return [], windowed + others
+
+    def active_pays(self, key, task_ids):
+        """True when listing project/region C(key)'s active tasks pays for C(task_ids)."""
+        return len(task_ids) >= BATCH_MIN and self.book.lists_usable(key)
+
+    def near_window(self, moments):
+        """Bounds of a list around created_on or submission moments (every one known), or None.
+
+        Worth it for at least _NEAR_MIN tasks not active any more: tasks of a wait were mostly
+        created close together; the span covers clock skew.
+        """
+        if len(moments) < _NEAR_MIN or not all(moment is not None for moment in moments) or self.book.lists_off:
+            return None
+        return min(moments) - _NEAR_SPAN, max(moments) + _NEAR_SPAN
+
+    def window_bounds(self, task_ids):
+        """The created_on window of tasks read before, with _WINDOW_SLACK on each side."""
+        moments = [_moment(self.book.tasks[task_id]) for task_id in task_ids]
+        return min(moments) - _WINDOW_SLACK, max(moments) + _WINDOW_SLACK
+
+    def scan_type(self, task_ids):
+        """The one task_type of these tasks, to narrow a list to it, or None."""
+        return _single_type(self.book.tasks.get(task_id) for task_id in task_ids)
+
+    def worth(self, wanted, key):
+        """The most tasks a list may hold before it is crowded: _CROWD_FACTOR per task it serves (the
+        wanted ones, or every task of the wait read in project/region C(key)) plus _CROWD_EXTRA."""
+        ours = sum(1 for task in self.book.tasks.values() if _placement(task) == key) if key else 0
+        return _CROWD_FACTOR * max(len(wanted), ours) + _CROWD_EXTRA
+
+
+def window_params(key, bounds, task_type=None):
+    """Query of GET /cloud/v1/tasks for project/region C(key) within C(bounds) (aware datetimes)."""
+    params = {
+        "project_id": [key[0]],
+        "region_id": [key[1]],
+        "from_timestamp": format_timestamp(bounds[0]),
+        "to_timestamp": format_timestamp(bounds[1]),
+        "order_by": "asc",
+    }
+    if task_type:
+        params["task_type"] = task_type
+    return params
+
+
+class RoundReader(object):
+    """Reads the current state of tasks into a TaskBook, one poll round at a time, with the
+    cheapest requests the RoundPlanner finds. C(deadline) (on the client's clock) bounds the
+    client's retry sleeps."""
+
+    def __init__(self, client, book=None):
+        self.client = client
+        self.book = book if book is not None else TaskBook()
+        self.planner = RoundPlanner(self.book)
+        self.deadline = None
 
     def poll(self, task_ids):
         """Read the current state of every task in one round, choosing the cheapest requests.
@@ -199,65 +264,47 @@ class TaskWaiter(object):
         active tasks are then listed. Every read by ID of the round goes out concurrently.
         A failed list only sends its tasks to reads by ID.
         """
-        groups, hinted, unplaced, by_id = {}, {}, [], []
-        for task_id in task_ids:
-            task = self.tasks.get(task_id)
-            hint = self.hints.get(task_id) or {}
-            if task is not None:
-                key = _placement(task)
-                if key is None:
-                    by_id.append(task_id)
-                else:
-                    groups.setdefault(key, []).append(task_id)
-            elif _is_id(hint.get("project_id")) and _is_id(hint.get("region_id")):
-                hinted.setdefault((hint["project_id"], hint["region_id"]), []).append(task_id)
-            else:
-                unplaced.append(task_id)
-        for key, members in groups.items():
+        plan = self.planner.plan(task_ids)
+        by_id, unplaced = list(plan.by_id), list(plan.unplaced)
+        for key, members in plan.groups.items():
             by_id.extend(self._poll_group(key, members))
         listed = set()
-        for key, members in hinted.items():
-            if len(members) >= BATCH_MIN and self._lists_usable(key):
+        for key, members in plan.hinted.items():
+            if self.planner.active_pays(key, members):
                 listed.add(key)
                 rest = self._scan_active(key, members)
-                submitted = [self.hints[task_id]["submitted_at"] for task_id in rest]
-                if len(rest) >= _NEAR_MIN and all(submitted) and not self.lists_off:
-                    # Ended already: look around their submission time (the span covers clock skew).
-                    rest = self._scan_window(key, rest, (min(submitted) - _NEAR_SPAN, max(submitted) + _NEAR_SPAN))
+                bounds = self.planner.near_window([self.book.hints[task_id]["submitted_at"] for task_id in rest])
+                if bounds is not None:  # ended already: look around their submission time
+                    rest = self._scan_window(key, rest, bounds)
                 unplaced.extend(rest)
             else:
                 unplaced.extend(members)
         by_id.extend(self._discover(unplaced, listed) if len(unplaced) >= _NEAR_MIN else unplaced)
-        self._read_many(by_id)
+        self.read_many(by_id)
 
-    def _salvage(self, task_ids):
+    def salvage(self, task_ids):
         """Reads by ID failed: look for the tasks never read among the newest ones, once per wait.
 
         So a wait that must end (or miss a round) still returns what the tasks created.
         """
-        unread = [task_id for task_id in task_ids if task_id not in self.tasks and task_id not in self.vanished]
-        if unread and not self.salvaged and not self.lists_off:
-            self.salvaged = True
+        book = self.book
+        unread = [task_id for task_id in task_ids if task_id not in book.tasks and task_id not in book.vanished]
+        if unread and not book.salvaged and not book.lists_off:
+            book.salvaged = True
             self._list("/cloud/v1/tasks", {"order_by": "desc"}, unread)
-
-    def _lists_usable(self, key):
-        return not self.lists_off and key not in self.active_crowded
 
     def _poll_group(self, key, members):
         """Poll the pending tasks of one known project/region; return the IDs to read by ID."""
-        if len(members) < BATCH_MIN or self.lists_off:
+        split = self.planner.list_group(key, members)
+        if split is None:
             return list(members)
-        windowed, others = [], []
-        for task_id in members:
-            (windowed if _moment(self.tasks[task_id]) is not None else others).append(task_id)
-        if len(windowed) >= BATCH_MIN and key not in self.window_crowded:
+        windowed, rest = split
+        if windowed:
             missing = self._scan_window(key, windowed)
-            if key not in self.window_crowded or self.lists_off:
-                return missing + others
-            rest = missing + others
-        else:
-            rest = windowed + others
-        if len(rest) >= BATCH_MIN and self._lists_usable(key):
+            if key not in self.book.window_crowded or self.book.lists_off:
+                return missing + rest
+            rest = missing + rest
+        if self.planner.active_pays(key, rest):
             return self._scan_active(key, rest)
         return rest
 
@@ -268,27 +315,28 @@ class TaskWaiter(object):
         """
         remaining = list(task_ids)
         misses = 0
-        while len(remaining) >= BATCH_MIN and not self.lists_off and len(listed) < _DISCOVERY_MAX and misses < 2:
+        while (len(remaining) >= BATCH_MIN and not self.book.lists_off and len(listed) < _DISCOVERY_MAX
+               and misses < 2):
             first = remaining.pop(0)
-            self._read_many([first])
-            key = _placement(self.tasks.get(first))
+            self.read_many([first])
+            key = _placement(self.book.tasks.get(first))
             if key is None:
                 misses += 1
                 continue
-            if key in listed or not self._lists_usable(key):
+            if key in listed or not self.book.lists_usable(key):
                 break  # the rest ended already, or sit elsewhere: cheaper read one by one
             listed.add(key)
             misses = 0
             before = len(remaining)
             remaining = self._scan_active(key, remaining)
-            moment = _moment(self.tasks[first])
-            if len(remaining) >= _NEAR_MIN and moment is not None and not self.lists_off:
-                remaining = self._scan_window(key, remaining, (moment - _NEAR_SPAN, moment + _NEAR_SPAN))
+            bounds = self.planner.near_window([_moment(self.book.tasks[first])] * len(remaining))
+            if bounds is not None:
+                remaining = self._scan_window(key, remaining, bounds)
             if len(remaining) == before:
                 break  # the lists found none of the others: each sits elsewhere, read them at once by ID
         return remaining
 
-    def _read_many(self, task_ids):
+    def read_many(self, task_ids):
         """Read these tasks by ID, concurrently over the keep-alive session; raise the first error after all."""
         task_ids = list(dict.fromkeys(task_ids))
         if not task_ids:
@@ -311,34 +359,31 @@ class TaskWaiter(object):
         wait only once no other task is left to wait for.
         """
         try:
-            self.tasks[task_id] = self.client.get_task(task_id)
-            self.broken.pop(task_id, None)
+            self.book.tasks[task_id] = self.client.get_task(task_id, deadline=self.deadline)
+            self.book.broken.pop(task_id, None)
+        except MalformedAnswerError as exc:
+            self.book.broken[task_id] = exc
         except GcoreError as exc:
-            if exc.status is not None and 200 <= exc.status < 300:
-                self.broken[task_id] = exc
-                return None
             if exc.status != 404 or not exc.exception_class:
                 return exc  # a 404 that is not Gcore's says nothing about the task: api_url is wrong
-            self.vanished[task_id] = exc
+            self.book.vanished[task_id] = exc
         return None
 
     def _list(self, path, params, task_ids, key=None):
         """Read a list holding these tasks; absorb them. Returns (IDs not found, crowded) or None if it failed.
 
-        Stops at the first page when C(count) says the list is crowded: more than _CROWD_FACTOR
-        tasks per task of this wait it may hold (the wanted ones, or every task of the wait read
-        in project/region C(key), finished ones included), plus _CROWD_EXTRA. A failed or
-        malformed list counts towards LIST_FAILURES_MAX.
+        Stops at the first page when C(count) says the list is crowded (see RoundPlanner.worth).
+        A failed or malformed list counts towards LIST_FAILURES_MAX.
         """
         wanted = set(task_ids)
-        ours = sum(1 for task in self.tasks.values() if _placement(task) == key) if key else 0
-        worth = _CROWD_FACTOR * max(len(wanted), ours) + _CROWD_EXTRA
+        worth = self.planner.worth(wanted, key)
         offset = 0
         try:
             while True:
                 size = min(MAX_PAGE_SIZE, worth) if offset == 0 else MAX_PAGE_SIZE
-                count, results = self.client.list_page(path, params, limit=size, offset=offset)
-                self._absorb(results, wanted)
+                count, results = self.client.list_page(path, params, limit=size, offset=offset,
+                                                       deadline=self.deadline)
+                self.book.absorb(results, wanted)
                 offset += len(results)
                 if count > worth:
                     crowded = True
@@ -347,31 +392,18 @@ class TaskWaiter(object):
                     crowded = False
                     break
         except GcoreError as exc:
-            self.list_failures += 1
-            self.last_list_error = exc
-            if self.list_failures >= LIST_FAILURES_MAX:
-                self.lists_off = True
+            self.book.list_failures += 1
+            self.book.last_list_error = exc
+            if self.book.list_failures >= LIST_FAILURES_MAX:
+                self.book.lists_off = True
             return None
         return [task_id for task_id in task_ids if task_id in wanted], crowded
 
-    def _absorb(self, results, wanted):
-        """Take the wanted tasks from a list's results; an ended one without created_resources stays wanted.
-
-        The schema does not require created_resources, so a list may leave it out: the read by ID
-        of such a task tells what it created.
-        """
-        for task in results:
-            task_id = task.get("id")
-            if task.get("state") in FINAL_STATES and "created_resources" not in task:
-                continue
-            if isinstance(task_id, str) and task_id.lower() in wanted:
-                self.tasks[task_id.lower()] = task
-                self.broken.pop(task_id.lower(), None)
-                wanted.discard(task_id.lower())
-
     def _scan_active(self, key, task_ids):
         """Read tasks among the project/region's NEW and RUNNING ones; return the IDs not there."""
-        return self._scan("/cloud/v1/tasks/%d/%d/active" % key, {}, key, task_ids, self.active_crowded)
+        task_type = self.planner.scan_type(task_ids)
+        params = {"task_type": task_type} if task_type else {}
+        return self._scan("/cloud/v1/tasks/%d/%d/active" % key, params, key, task_ids, self.book.active_crowded)
 
     def _scan_window(self, key, task_ids, bounds=None):
         """Read tasks of one project/region created within the tasks' created_on window (or C(bounds)).
@@ -379,27 +411,13 @@ class TaskWaiter(object):
         Returns the IDs the window did not contain; a crowded window is remembered, so later
         rounds use the active list instead.
         """
-        if bounds is None:
-            moments = [_moment(self.tasks[task_id]) for task_id in task_ids]
-            bounds = (min(moments) - _WINDOW_SLACK, max(moments) + _WINDOW_SLACK)
-        params = {
-            "project_id": [key[0]],
-            "region_id": [key[1]],
-            "from_timestamp": format_timestamp(bounds[0]),
-            "to_timestamp": format_timestamp(bounds[1]),
-            "order_by": "asc",
-        }
-        return self._scan("/cloud/v1/tasks", params, key, task_ids, self.window_crowded)
+        bounds = bounds or self.planner.window_bounds(task_ids)
+        params = window_params(key, bounds, self.planner.scan_type(task_ids))
+        return self._scan("/cloud/v1/tasks", params, key, task_ids, self.book.window_crowded)
 
     def _scan(self, path, params, key, task_ids, crowded_keys):
-        """List project/region C(key) for C(task_ids) (narrowed to their type when they share one).
-
-        Returns the IDs the list did not hold (all of them when it failed); a crowded list adds
-        C(key) to C(crowded_keys), so later rounds read that project/region another way.
-        """
-        task_type = _single_type(self.tasks.get(task_id) for task_id in task_ids)
-        if task_type:
-            params = dict(params, task_type=task_type)
+        """List project/region C(key) for C(task_ids); return the IDs the list did not hold (all when it
+        failed). A crowded list adds C(key) to C(crowded_keys), so later rounds read it another way."""
         outcome = self._list(path, params, task_ids, key)
         if outcome is None:
             return list(task_ids)
@@ -409,12 +427,131 @@ class TaskWaiter(object):
         return missing
 
 
-def api_url_hint(error):
-    """'<URL called>. Check api_url (<its root>): ...' for an error that suggests a wrong api_url."""
-    url = error.url or error.path
-    root = url[:-len(error.path)] if error.url and error.path and url.endswith(error.path) else None
-    return "%s. Check api_url%s: it must be the API root such as %s; then check the task IDs" % (
-        url, " (%s)" % root if root else "", DEFAULT_API_URL)
+class TaskWaiter(object):
+    """The wait loop: polls rounds with a RoundReader until every task is FINISHED or ERROR, or the deadline.
+
+    It owns the clock (the client's, unless C(clock) is given), the deadline, the sleeps
+    between rounds and the progress hook. After wait() returns or raises, C(tasks) holds the
+    last state read of each task, C(vanished) the tasks the API no longer knows (404), and
+    C(last_error) the last API error a poll round tolerated.
+
+    C(on_round), if given, is called as C(on_round(waiter, task_ids, pending)) after every
+    poll round of wait(); an exception it raises is swallowed, never ending the wait.
+    """
+
+    def __init__(self, client, clock=None, sleep=time.sleep, on_round=None):
+        self.client = client
+        # The client's clock: its retries and this wait measure the one deadline alike.
+        self.clock = clock or getattr(client, "clock", time.monotonic)
+        self.sleep = sleep
+        self.on_round = on_round
+        self.reader = RoundReader(client)
+        self.book = self.reader.book
+        self.last_error = None
+        self.rounds = 0
+        self.elapsed = 0.0
+
+    # What the wait knows, read by the wait result, the progress lines and tests.
+    tasks = property(lambda self: self.book.tasks)
+    vanished = property(lambda self: self.book.vanished)
+    broken = property(lambda self: self.book.broken)
+    hints = property(lambda self: self.book.hints)
+    window_crowded = property(lambda self: self.book.window_crowded)
+    active_crowded = property(lambda self: self.book.active_crowded)
+    lists_off = property(lambda self: self.book.lists_off)
+    deadline = property(lambda self: self.reader.deadline)
+
+    def seed(self, task_id, project_id=None, region_id=None, submitted_at=None):
+        """See TaskBook.seed."""
+        self.book.seed(task_id, project_id, region_id, submitted_at)
+
+    def pending(self, task_ids):
+        """The task IDs not yet seen in a final state (and not vanished)."""
+        return self.book.pending(task_ids)
+
+    def unknown_api_error(self, task_ids):
+        """See TaskBook.unknown_api_error."""
+        return self.book.unknown_api_error(task_ids)
+
+    def poll(self, task_ids):
+        """One poll round (see RoundReader.poll)."""
+        self.reader.poll(task_ids)
+
+    def wait(self, task_ids, timeout, interval=None):
+        """Poll until every task is final or C(timeout) seconds passed; return the IDs still pending.
+
+        Retryable API errors (throttling, 5xx, network) are tolerated until the deadline,
+        any other GcoreError is raised; self.tasks keeps what was read either way. When
+        not one task is known at the first read, the API URL is the likelier culprit: that
+        is raised as an ApiError naming the URL called.
+        """
+        start = self.clock()
+        deadline = self.reader.deadline = start + timeout
+        pending = list(task_ids)
+        try:
+            while True:
+                try:
+                    self.reader.poll(pending)
+                    self.last_error = next(iter(self.book.broken.values()), None)
+                except GcoreError as exc:
+                    if exc.status != 404:  # a foreign 404 means a wrong api_url: a list would get one too
+                        self.reader.salvage(pending)
+                    if not exc.retryable:
+                        raise
+                    self.last_error = exc
+                self.rounds += 1
+                if self.rounds == 1:
+                    unknown = self.book.unknown_api_error(task_ids)
+                    if unknown is not None:
+                        raise unknown
+                pending = self.book.pending(pending)
+                self._report_round(task_ids, pending)
+                if pending and all(task_id in self.book.broken for task_id in pending):
+                    raise self.book.broken[pending[0]]  # the others ended: only unreadable ones are left
+                now = self.clock()
+                if not pending or now >= deadline:
+                    return pending
+                types = [(self.book.tasks.get(task_id) or {}).get("task_type") for task_id in pending]
+                self.sleep(max(0.0, min(poll_delay(self.rounds, types, interval), deadline - now)))
+        finally:
+            self.reader.deadline = None
+            self.elapsed = self.clock() - start
+
+    def _report_round(self, task_ids, pending):
+        if self.on_round is None:
+            return
+        try:
+            self.on_round(self, list(task_ids), list(pending))
+        except Exception:  # pylint: disable=broad-except  # a progress display must never end a wait
+            pass
+
+
+class TasksRead(object):
+    """What read_tasks found: C(tasks) in the order asked (when none is missing), C(missing) the IDs
+    the API does not know, C(not_found) the 404 of the first, C(none_known) when it knew none at all."""
+
+    def __init__(self, tasks, missing, not_found, none_known):
+        self.tasks = tasks
+        self.missing = missing
+        self.not_found = not_found
+        self.none_known = none_known
+
+
+def read_tasks(client, task_ids):
+    """Read exactly these tasks with one poll round of the wait engine (no wait loop); return a TasksRead.
+
+    A task answered with something that is not a task raises its MalformedAnswerError.
+    """
+    reader = RoundReader(client)
+    reader.poll(task_ids)
+    book = reader.book
+    for task_id in task_ids:
+        if task_id in book.broken:
+            raise book.broken[task_id]
+    missing = [task_id for task_id in task_ids if task_id in book.vanished]
+    if missing:
+        return TasksRead([], missing, book.vanished[missing[0]], book.unknown_api_error(task_ids) is not None)
+    return TasksRead([book.tasks[task_id] for task_id in task_ids], [], None, False)
 
 
 def _is_id(value):

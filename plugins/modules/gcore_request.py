@@ -36,10 +36,10 @@ description:
 author:
   - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
-  - gcore.tasks.api
-  - gcore.tasks.api.task_data
-  - gcore.tasks.api.wait_output
-  - gcore.tasks.api.attributes
+  - gcore.tasks.connection
+  - gcore.tasks.task_data
+  - gcore.tasks.wait_output
+  - gcore.tasks.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
   - ansible.builtin.action_common_attributes.actiongroups
@@ -317,8 +317,8 @@ elapsed:
 failure:
   description:
     - The API error that stopped the module (status, method, path, url called without credentials,
-      exception_class, message, request_id, details); for a failed call also its C(index), C(maybe_processed) and, when Gcore
-      named them, C(invalid_fields) (then no longer repeated under C(details)).
+      exception_class, message, request_id, invalid_fields when Gcore named them (not repeated under
+      details), details, maybe_processed); for a failed call also its C(index).
   returned: on an API error
   type: dict
 ansible_facts:

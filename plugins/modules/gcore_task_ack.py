@@ -25,10 +25,10 @@ description:
 author:
   - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
-  - gcore.tasks.api
-  - gcore.tasks.api.task_data
-  - gcore.tasks.api.read_output
-  - gcore.tasks.api.attributes
+  - gcore.tasks.connection
+  - gcore.tasks.task_data
+  - gcore.tasks.read_output
+  - gcore.tasks.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
@@ -118,12 +118,15 @@ tasks:
       acknowledged_at: "2026-05-23T05:08:02"
       acknowledged_by: 123
 failure:
-  description: The API error that stopped the module (status, method, path, url called without credentials, exception_class, message, request_id).
+  description:
+    - The API error that stopped the module (status, method, path, url called without credentials,
+      exception_class, message, request_id, invalid_fields when Gcore named them, details, and
+      maybe_processed, true only for a write that may have been acted on).
   returned: on an API error
   type: dict
 """
 
-from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskAckModule
+from ansible_collections.gcore.tasks.plugins.module_utils._task_ack import TaskAckModule
 
 
 def main():

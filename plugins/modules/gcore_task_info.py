@@ -19,10 +19,10 @@ description:
 author:
   - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
-  - gcore.tasks.api
-  - gcore.tasks.api.task_data
-  - gcore.tasks.api.read_output
-  - gcore.tasks.api.attributes
+  - gcore.tasks.connection
+  - gcore.tasks.task_data
+  - gcore.tasks.read_output
+  - gcore.tasks.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
@@ -163,12 +163,15 @@ tasks:
         volumes:
           - 726ecfcc-7fd0-4e30-a86e-7892524aa483
 failure:
-  description: The API error that stopped the module (status, method, path, url called without credentials, exception_class, message, request_id).
+  description:
+    - The API error that stopped the module (status, method, path, url called without credentials,
+      exception_class, message, request_id, invalid_fields when Gcore named them, details, and
+      maybe_processed, true only for a write that may have been acted on).
   returned: on an API error
   type: dict
 """
 
-from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskInfoModule
+from ansible_collections.gcore.tasks.plugins.module_utils._task_info import TaskInfoModule
 
 
 def main():

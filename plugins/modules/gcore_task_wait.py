@@ -42,10 +42,10 @@ description:
 author:
   - Seed 8c24c073 maintainers (!UNKNOWN)
 extends_documentation_fragment:
-  - gcore.tasks.api
-  - gcore.tasks.api.task_data
-  - gcore.tasks.api.wait_output
-  - gcore.tasks.api.attributes
+  - gcore.tasks.connection
+  - gcore.tasks.task_data
+  - gcore.tasks.wait_output
+  - gcore.tasks.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
   - ansible.builtin.action_common_attributes.actiongroups
@@ -219,7 +219,10 @@ elapsed:
   type: float
   sample: 7.412
 failure:
-  description: The API error that stopped the module (status, method, path, url called without credentials, exception_class, message, request_id).
+  description:
+    - The API error that stopped the module (status, method, path, url called without credentials,
+      exception_class, message, request_id, invalid_fields when Gcore named them, details, and
+      maybe_processed, true only for a write that may have been acted on).
   returned: on an API error
   type: dict
 ansible_facts:
@@ -244,7 +247,7 @@ ansible_facts:
       returned: always
 """
 
-from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskWaitModule
+from ansible_collections.gcore.tasks.plugins.module_utils._task_wait import TaskWaitModule
 
 
 def main():

@@ -15,7 +15,14 @@ import pytest
 
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreClient, GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreClient
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import (
+    ApiError,
+    GcoreError,
+    MalformedAnswerError,
+    MaybeProcessedError,
+    NoAnswerError,
+)
 
 KEY = "unit-test-key-7f3a"
 TASK_ID = "26986bc0-748a-4448-b836-0a2aa465eb06"
@@ -38,7 +45,8 @@ class ScriptedServer(object):
             def answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 server.seen.append(dict(method=self.command, path=self.path, headers=dict(self.headers),
-                                        body=self.rfile.read(length) if length else b"", at=time.monotonic()))
+                                        body=self.rfile.read(length) if length else b"", at=time.monotonic(),
+                                        peer=self.client_address))
                 status, headers, body = server.script.pop(0) if server.script else (200, {}, {})
                 if isinstance(body, (dict, list)):
                     body = json.dumps(body)
@@ -180,7 +188,7 @@ def test_a_wait_deadline_cuts_retry_after_and_backoff(server):
     pending = waiter.wait([TASK_ID], timeout=1.0, interval=0.2)
     assert time.monotonic() - started < 4
     assert pending == [TASK_ID] and waiter.last_error.status == 429
-    assert waiter.client.not_after is None  # outside a wait, Retry-After is honoured again
+    assert waiter.deadline is None and waiter.client.read_retry.deadline is None  # no deadline outlives the wait
 
 
 def test_gcore_error_bodies_are_parsed_into_one_line(server):
@@ -254,6 +262,37 @@ def test_a_write_throttled_beyond_the_retries_fails_without_may_have_been_proces
     with pytest.raises(GcoreError) as err:
         client_for(server, retries=1).call("DELETE", VOLUMES + "/x")
     assert len(server.seen) == 2 and err.value.status == 429 and not err.value.maybe_processed
+
+
+def test_reads_and_writes_share_one_keep_alive_connection(server):
+    client = client_for(server)
+    client.get_task(TASK_ID)
+    client.call("POST", VOLUMES, json_body={"name": "v"})
+    client.request("GET", "/cloud/v1/tasks", deadline=client.clock() + 60)
+    assert len(set(seen["peer"] for seen in server.seen)) == 1, "each call's retry policy rides the same pool"
+
+
+def test_a_write_answered_503_with_retry_after_is_still_sent_once(server):
+    # urllib3 alone would honour Retry-After on a 503 for any method; a write only on 429.
+    server.script = [(503, {"Retry-After": "0"}, "<html>busy</html>"), (200, {}, {"tasks": [TASK_ID]})]
+    with pytest.raises(MaybeProcessedError) as err:
+        client_for(server, retries=3).call("POST", VOLUMES, json_body={"name": "v"})
+    assert len(server.seen) == 1 and err.value.status == 503
+
+
+def test_each_way_to_fail_raises_its_own_error_type(server):
+    server.script = [(401, {}, {"exception_class": "NotAuthenticated", "message": "bad key", "request_id": "r",
+                                "invalid_fields": {"name": ["required"]}})]
+    with pytest.raises(ApiError) as err:
+        client_for(server).get_task(TASK_ID)
+    assert not err.value.retryable and err.value.invalid_fields == {"name": ["required"]}
+    assert err.value.details is None and err.value.to_dict()["invalid_fields"] == {"name": ["required"]}
+    server.script = [(200, {"Content-Type": "text/html"}, "<html>a portal</html>")]
+    with pytest.raises(MalformedAnswerError):
+        client_for(server).get_task(TASK_ID)
+    with pytest.raises(NoAnswerError) as err:
+        GcoreClient(KEY, api_url="http://127.0.0.1:9", retries=0).get_task(TASK_ID)
+    assert err.value.retryable and not err.value.maybe_processed
 
 
 def test_a_get_through_call_keeps_the_retry_policy(server):
@@ -462,12 +501,12 @@ def test_a_list_endpoint_that_ignores_offset_is_an_error_not_an_endless_loop(ser
 def test_past_a_wait_deadline_an_attempt_without_answer_is_not_tried_again():
     from urllib3.exceptions import MaxRetryError, ReadTimeoutError
     from ansible_collections.gcore.tasks.plugins.module_utils._client import build_retry
-    deadline = [time.monotonic() + 60]
-    retry = build_retry(3, limit=lambda: deadline[0])
+    now = [0.0]
+    retry = build_retry(3).until(60.0, lambda: now[0])
     error = ReadTimeoutError(None, "/cloud/v1/tasks", "read timed out")
     retry = retry.increment(method="GET", url="/cloud/v1/tasks", error=error)  # before the deadline: retried
-    assert retry.limit is not None and not retry.is_exhausted()
-    deadline[0] = time.monotonic() - 1
+    assert retry.deadline == 60.0 and not retry.is_exhausted()
+    now[0] = 61.0
     with pytest.raises(MaxRetryError):
         retry.increment(method="GET", url="/cloud/v1/tasks", error=error)
     assert retry.get_backoff_time() == 0  # and an answer such as a 503 is retried at once

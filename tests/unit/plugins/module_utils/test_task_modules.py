@@ -5,7 +5,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import _describe
+from ansible_collections.gcore.tasks.plugins.module_utils._wait_result import describe as _describe
 
 TASK_ID = "26986bc0-748a-4448-b836-0a2aa465eb06"
 

@@ -10,87 +10,9 @@ import uuid
 
 import pytest
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreError
-from ansible_collections.gcore.tasks.plugins.module_utils._tasks import parse_timestamp
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, GcoreError, MalformedAnswerError, NoAnswerError
 from ansible_collections.gcore.tasks.plugins.module_utils._waiter import TaskWaiter, poll_delay
-
-EPOCH = datetime.datetime(2026, 5, 23, 5, 0, 0, tzinfo=datetime.timezone.utc)
-
-
-class FakeApi(object):
-    """An in-memory tasks API on a fake clock, counting requests like the sandbox does."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.tasks = {}
-        self.requests = []
-        self.failures = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        assert seconds >= 0
-        self.now += seconds
-
-    def add(self, duration, outcome="FINISHED", task_type="create_volume", project_id=1, region_id=1, created=0.0):
-        task_id = str(uuid.uuid4())
-        self.tasks[task_id] = dict(duration=duration, outcome=outcome, task_type=task_type,
-                                   project_id=project_id, region_id=region_id, created=created)
-        return task_id
-
-    def render(self, task_id):
-        spec = self.tasks[task_id]
-        done = spec["duration"] is not None and self.now >= spec["created"] + spec["duration"]
-        state = spec["outcome"] if done else "RUNNING"
-        resources = {"volumes": [], "instances": []}
-        if state == "FINISHED":
-            resources["volumes"] = ["vol-" + task_id[:8]]
-        return {
-            "id": task_id, "task_type": spec["task_type"], "state": state, "user_id": 1,
-            "project_id": spec["project_id"], "region_id": spec["region_id"],
-            "created_on": (EPOCH + datetime.timedelta(seconds=spec["created"])).strftime("%Y-%m-%dT%H:%M:%S.%f"),
-            "created_resources": None if state == "ERROR" else resources,
-            "error": "boom" if state == "ERROR" else None,
-        }
-
-    def _maybe_fail(self, method, path):
-        self.requests.append((method, path))
-        if self.failures:
-            raise self.failures.pop(0)
-
-    def get_task(self, task_id):
-        self._maybe_fail("GET", "/cloud/v1/tasks/" + task_id)
-        if task_id not in self.tasks:
-            raise GcoreError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
-                             exception_class="TaskNotFound", url="https://api.example/cloud/v1/tasks/" + task_id)
-        return self.render(task_id)
-
-    def matching(self, path, params):
-        matching = [self.render(task_id) for task_id in self.tasks]
-        if path.endswith("/active"):
-            project_id, region_id = [int(part) for part in path.split("/")[-3:-1]]
-            matching = [t for t in matching if t["project_id"] == project_id and t["region_id"] == region_id
-                        and t["state"] in ("NEW", "RUNNING")]
-        for key in ("project_id", "region_id"):
-            if params.get(key):
-                matching = [t for t in matching if t[key] in params[key]]
-        if params.get("task_type"):
-            matching = [t for t in matching if t["task_type"] == params["task_type"]]
-        if params.get("from_timestamp"):
-            low = parse_timestamp(params["from_timestamp"])
-            matching = [t for t in matching if parse_timestamp(t["created_on"]) and parse_timestamp(t["created_on"]) >= low]
-        if params.get("to_timestamp"):
-            high = parse_timestamp(params["to_timestamp"])
-            matching = [t for t in matching if parse_timestamp(t["created_on"]) and parse_timestamp(t["created_on"]) <= high]
-        matching.sort(key=lambda t: str(t["created_on"]), reverse=params.get("order_by", "desc") == "desc")
-        return matching
-
-    def list_page(self, path, params=None, limit=1000, offset=0):
-        self._maybe_fail("GET", path)
-        matching = self.matching(path, dict(params or {}))
-        return len(matching), matching[offset:offset + limit]
-
+from ansible_collections.gcore.tasks.tests.unit.plugins.fake_api import EPOCH, FakeApi
 
 @pytest.fixture
 def api():
@@ -156,7 +78,7 @@ def test_a_vanished_task_is_an_error_for_that_task_only(api):
 
 def test_retryable_api_errors_are_tolerated_until_the_deadline(api):
     task_id = api.add(3)
-    api.failures = [GcoreError("down", status=503), GcoreError("slow", status=None)]
+    api.failures = [ApiError("down", status=503), NoAnswerError("slow")]
     waiter = waiter_for(api)
     assert waiter.wait([task_id], timeout=60, interval=1) == []
     assert waiter.tasks[task_id]["state"] == "FINISHED"
@@ -167,7 +89,7 @@ def test_non_retryable_api_errors_stop_the_wait_and_keep_what_was_read(api):
     waiter = waiter_for(api)
     api.now = 2
     waiter.poll(task_ids)
-    api.failures = [GcoreError("bad key", status=401)] * 3
+    api.failures = [ApiError("bad key", status=401)] * 3
     with pytest.raises(GcoreError):
         waiter.wait(task_ids, timeout=60, interval=1)
     assert waiter.tasks[task_ids[0]]["state"] == "FINISHED"
@@ -290,7 +212,7 @@ def test_a_crowded_window_is_never_paged_through(api):
     pages = []
     original = api.list_page
 
-    def counting(path, params=None, limit=1000, offset=0):
+    def counting(path, params=None, limit=1000, offset=0, deadline=None):
         count, results = original(path, params, limit=limit, offset=offset)
         pages.append((path, limit, offset, len(results)))
         return count, results
@@ -311,7 +233,7 @@ def test_the_per_task_reads_of_a_round_go_out_concurrently():
             self.lock = threading.Lock()
             self.active = self.peak = 0
 
-        def get_task(self, task_id):
+        def get_task(self, task_id, deadline=None):
             with self.lock:
                 self.active += 1
                 self.peak = max(self.peak, self.active)
@@ -323,20 +245,20 @@ def test_the_per_task_reads_of_a_round_go_out_concurrently():
     api = SlowApi()
     task_ids = [api.add(0, project_id=n, region_id=n) for n in range(16)]
     started = time.monotonic()
-    waiter_for(api)._read_many(task_ids)
+    waiter_for(api).reader.read_many(task_ids)
     assert api.peak > 1 and api.peak <= 8
     assert time.monotonic() - started < 16 * 0.05 * 0.75
 
 
 @pytest.mark.parametrize("failure", [
-    GcoreError("Internal", status=500), GcoreError("Bad request", status=400), GcoreError("Forbidden", status=403),
-    GcoreError("malformed list answer: results is null, not a list", status=200, permanent=True),
+    ApiError("Internal", status=500), ApiError("Bad request", status=400), ApiError("Forbidden", status=403),
+    MalformedAnswerError("malformed list answer: results is null, not a list", status=200),
 ])
 def test_a_failing_list_endpoint_never_fails_the_wait(api, failure):
     task_ids = [api.add(1 + n % 4) for n in range(20)]
     original = api.list_page
 
-    def failing(path, params=None, limit=1000, offset=0):
+    def failing(path, params=None, limit=1000, offset=0, deadline=None):
         api.requests.append(("GET", path))
         raise failure
 
@@ -355,7 +277,7 @@ def test_one_failed_list_sends_only_that_round_to_reads_by_id(api):
     api.now = 0.5
     waiter.poll(task_ids)
     api.requests[:] = []
-    api.failures = [GcoreError("Internal", status=500)]
+    api.failures = [ApiError("Internal", status=500)]
     waiter.poll(task_ids)
     assert len(api.requests) == 1 + len(task_ids)
     api.requests[:] = []
@@ -429,7 +351,7 @@ def test_one_unknown_task_among_known_ones_is_not_an_api_url_error(api):
 
 def test_a_404_without_a_gcore_error_body_ends_the_wait_instead_of_vanishing_the_task(api):
     task_id = api.add(5)
-    api.failures = [GcoreError("Not Found; the body is not a Gcore error", status=404, method="GET",
+    api.failures = [ApiError("Not Found; the body is not a Gcore error", status=404, method="GET",
                                path="/cloud/v1/tasks/" + task_id)]
     waiter = waiter_for(api)
     with pytest.raises(GcoreError):
@@ -450,9 +372,9 @@ def test_when_reads_by_id_fail_one_list_still_finds_what_the_tasks_created(api):
     done, stuck = api.add(0), api.add(None)
     original = api.get_task
 
-    def unauthorized(task_id):
+    def unauthorized(task_id, deadline=None):
         api.requests.append(("GET", "/cloud/v1/tasks/" + task_id))
-        raise GcoreError("revoked", status=401)
+        raise ApiError("revoked", status=401)
 
     api.get_task = unauthorized
     waiter = waiter_for(api)
@@ -496,14 +418,14 @@ def test_a_task_read_that_is_not_a_task_affects_that_task_alone(api, monkeypatch
     odd, others = api.add(1), [api.add(4), api.add(6)]
     real_get = api.get_task
 
-    def get_task(task_id):
+    def get_task(task_id, deadline=None):
         if task_id == odd:
             api.requests.append(("GET", "/cloud/v1/tasks/" + task_id))
-            raise GcoreError(answer, status=200, method="GET", path="/cloud/v1/tasks/" + task_id, permanent=True)
+            raise MalformedAnswerError(answer, status=200, method="GET", path="/cloud/v1/tasks/" + task_id)
         return real_get(task_id)
 
     def list_page(*args, **kwargs):
-        raise GcoreError("down", status=500)  # every task is read by ID
+        raise ApiError("down", status=500)  # every task is read by ID
 
     monkeypatch.setattr(api, "get_task", get_task)
     monkeypatch.setattr(api, "list_page", list_page)
@@ -519,10 +441,10 @@ def test_a_task_read_that_is_not_a_task_once_is_read_again(api, monkeypatch):
     task_id = api.add(3)
     real_get, calls = api.get_task, []
 
-    def get_task(wanted):
+    def get_task(wanted, deadline=None):
         calls.append(wanted)
         if len(calls) == 1:
-            raise GcoreError("the answer is not a task object but null", status=200, permanent=True)
+            raise MalformedAnswerError("the answer is not a task object but null", status=200)
         return real_get(wanted)
 
     monkeypatch.setattr(api, "get_task", get_task)
@@ -535,7 +457,7 @@ def test_an_ended_task_listed_without_created_resources_is_read_by_id_for_what_i
     task_ids = [api.add(2) for number in range(20)]
     real_list = api.list_page
 
-    def list_page(path, params=None, limit=1000, offset=0):
+    def list_page(path, params=None, limit=1000, offset=0, deadline=None):
         count, results = real_list(path, params, limit, offset)
         return count, [dict((k, v) for k, v in task.items() if k != "created_resources" or task["state"] == "RUNNING")
                        for task in results]

@@ -7,14 +7,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import time
 
 import pytest
 
 from unittest import mock
 
 from ansible_collections.gcore.tasks.plugins.module_utils import _module
-from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, MalformedAnswerError, NoAnswerError
 from ansible_collections.gcore.tasks.plugins.modules import gcore_task_ack, gcore_task_info, gcore_task_wait
+from ansible_collections.gcore.tasks.tests.unit.plugins.fake_api import FakeApi
 from ansible_collections.gcore.tasks.tests.unit.plugins.modules.module_runner import run_module
 
 ID_A = "26986bc0-748a-4448-b836-0a2aa465eb06"
@@ -30,35 +32,37 @@ def task(task_id, state="FINISHED", created=None, error=None, acknowledged_at=No
             "created_resources": None if state == "ERROR" else {"volumes": created or [], "instances": []}}
 
 
-class FakeClient(object):
-    """Answers from a dict of tasks and records every call."""
+class FakeClient(FakeApi):
+    """The unit tests' tasks API (FakeApi) with the client's higher-level calls, each recorded in C(calls).
+
+    It keeps the real clock: the module's wait sleeps for real, briefly.
+    """
+
+    clock = staticmethod(time.monotonic)
 
     def __init__(self, tasks=()):
-        self.tasks = dict((item["id"], item) for item in tasks)
+        super(FakeClient, self).__init__(tasks)
         self.calls = []
 
-    def get_task(self, task_id):
+    def get_task(self, task_id, deadline=None):
         self.calls.append(("get_task", task_id))
-        if task_id not in self.tasks:
-            raise GcoreError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id,
-                             exception_class="TaskNotFound", request_id="r-404")
-        return self.tasks[task_id]
+        return super(FakeClient, self).get_task(task_id, deadline)
 
-    def list_page(self, path, params=None, limit=1000, offset=0):
+    def list_page(self, path, params=None, limit=1000, offset=0, deadline=None):
         self.calls.append(("list_page", path, params))
-        return len(self.tasks), list(self.tasks.values())[offset:offset + limit]
+        return super(FakeClient, self).list_page(path, params, limit, offset, deadline)
 
     def list_tasks(self, filters=None, limit=None):
         self.calls.append(("list_tasks", filters, limit))
-        return list(self.tasks.values())
+        return [self.render(task_id) for task_id in self.tasks]
 
     def list_active_tasks(self, project_id, region_id, task_type=None, limit=None):
         self.calls.append(("list_active_tasks", project_id, region_id, task_type, limit))
-        return [item for item in self.tasks.values() if item["state"] in ("NEW", "RUNNING")]
+        return [task for task in map(self.render, self.tasks) if task["state"] in ("NEW", "RUNNING")]
 
     def acknowledge_task(self, task_id):
         self.calls.append(("acknowledge_task", task_id))
-        return dict(self.tasks[task_id], acknowledged_at="2026-05-23T06:00:00", acknowledged_by=1)
+        return dict(self.render(task_id), acknowledged_at="2026-05-23T06:00:00", acknowledged_by=1)
 
     def acknowledge_all(self, project_id=None, region_id=None):
         self.calls.append(("acknowledge_all", project_id, region_id))
@@ -122,8 +126,8 @@ def test_wait_returns_tasks_without_empty_created_resources_lists_unless_full_ta
     assert not [key for item in result["tasks"] for key, value in item.items() if value is None]
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "full_tasks": True}, client)
     assert not failed
-    assert result["tasks"][0] == client.tasks[ID_A]
-    assert result["tasks"][1] == dict(client.tasks[ID_B], data={"name": "vm", "password": "********"})
+    assert result["tasks"][0] == client.fixed[ID_A]
+    assert result["tasks"][1] == dict(client.fixed[ID_B], data={"name": "vm", "password": "********"})
 
 
 def test_wait_failure_message_is_one_line_and_failed_tasks_keep_the_whole_error():
@@ -172,21 +176,20 @@ def test_non_finite_numbers_in_every_float_option_are_named_at_any_depth():
     assert _module.non_finite_options(spec, dict(a=1.5, b=[2.0], c=None, e=[])) == []
 
 
-def test_an_unexpected_error_in_the_wait_still_returns_every_known_id():
+def test_a_programming_error_in_the_wait_is_a_traceback_not_a_one_line_message():
     client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, state="RUNNING")])
     original = client.get_task
     reads = []
 
-    def flaky(task_id):
+    def flaky(task_id, deadline=None):
         reads.append(task_id)
         if len(reads) > 2:
             raise KeyError("surprise")
         return original(task_id)
 
     client.get_task = flaky
-    result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "wait_sleep": 0.05}, client)
-    assert failed and result["msg"].startswith("the wait stopped on an unexpected error: KeyError")
-    assert result["created_resources"] == {"volumes": ["v1"]}
+    with pytest.raises(KeyError, match="surprise"):  # a bug must show as a bug, not as a task failure
+        run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "wait_sleep": 0.05}, client)
 
 
 def test_wait_reports_a_task_the_api_does_not_know_as_failed_not_as_a_crash():
@@ -220,14 +223,14 @@ def test_a_timed_out_wait_with_a_failed_task_names_the_failed_task_first():
 def test_a_non_retryable_api_error_fails_with_the_structured_failure_and_partial_results():
     client = FakeClient([task(ID_A, created=["v1"])])
 
-    def unauthorized(task_id):
+    def unauthorized(task_id, deadline=None):
         if task_id == ID_A:
-            return client.tasks[ID_A]
-        raise GcoreError("Invalid API key", status=401, method="GET", path="/cloud/v1/tasks/" + task_id,
+            return client.fixed[ID_A]
+        raise ApiError("Invalid API key", status=401, method="GET", path="/cloud/v1/tasks/" + task_id,
                          exception_class="NotAuthenticated", request_id="r-401")
 
     client.get_task = unauthorized
-    client.tasks[ID_B] = task(ID_B, state="RUNNING")
+    client.put(task(ID_B, state="RUNNING"))
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B]}, client)
     assert failed and "HTTP 401 NotAuthenticated: Invalid API key (request_id r-401)" in result["msg"]
     assert result["failure"]["status"] == 401 and result["failure"]["request_id"] == "r-401"
@@ -274,7 +277,7 @@ def test_info_and_ack_return_tasks_without_empty_created_resources_lists_unless_
     assert not failed and [item["id"] for item in result["tasks"]] == [ID_A, ID_B]
     assert [item["created_resources"] for item in result["tasks"]] == [{"volumes": ["v1"]}, {}]
     assert result["tasks"][1]["data"] == {"name": "vm", "password": "********"}
-    assert set(result["tasks"][0]) >= set(client.tasks[ID_A]), "only the empty lists go; every key stays"
+    assert set(result["tasks"][0]) >= set(client.fixed[ID_A]), "only the empty lists go; every key stays"
     result, failed = run_module(main, dict(args, full_tasks=True), client)
     assert not failed
     assert [item["created_resources"] for item in result["tasks"]] == [{"volumes": ["v1"], "instances": []},
@@ -374,7 +377,8 @@ def test_ack_all_takes_several_projects_from_the_environment_like_info_does():
 
 
 def test_project_id_and_region_id_have_one_shape_in_every_module_that_takes_them():
-    from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskAckModule, TaskInfoModule
+    from ansible_collections.gcore.tasks.plugins.module_utils._task_ack import TaskAckModule
+    from ansible_collections.gcore.tasks.plugins.module_utils._task_info import TaskInfoModule
     for name in ("project_id", "region_id"):
         assert TaskAckModule.argument_spec[name] == TaskInfoModule.argument_spec[name]
         assert TaskAckModule.argument_spec[name]["type"] == "list"
@@ -389,13 +393,12 @@ def test_without_requests_every_module_fails_naming_the_missing_library(main):
     assert "No module named 'requests'" in result["exception"]
 
 
-def test_an_unexpected_error_in_any_module_is_one_clear_line():
+def test_a_programming_error_in_any_module_is_a_traceback():
     client = FakeClient([task(ID_A)])
 
-    def broken(task_id):
-        raise TypeError("unhashable type: 'list'\nsecond line")
+    def broken(task_id, deadline=None):
+        raise TypeError("unhashable type: 'list'")
 
     client.get_task = broken
-    result, failed = run_module(gcore_task_info.main, {"task_ids": [ID_A]}, client)
-    assert failed and result["msg"] == "unexpected error: TypeError: unhashable type: 'list' second line"
-    assert "Traceback" in result["exception"]
+    with pytest.raises(TypeError):
+        run_module(gcore_task_info.main, {"task_ids": [ID_A]}, client)

@@ -11,7 +11,7 @@ import os
 from unittest import mock
 
 from ansible_collections.gcore.tasks.plugins.module_utils._client import DEFAULT_API_URL
-from ansible_collections.gcore.tasks.plugins.module_utils._task_modules import TaskInfoModule
+from ansible_collections.gcore.tasks.plugins.module_utils._task_info import TaskInfoModule
 from ansible_collections.gcore.tasks.plugins.modules import gcore_request, gcore_task_ack, gcore_task_info, gcore_task_wait
 from ansible_collections.gcore.tasks.tests.unit.plugins.modules.module_runner import _module_args, run_module
 
