@@ -19,6 +19,7 @@ from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
 from ansible_collections.gcore.tasks.plugins.module_utils._progress import PROGRESS_FILE_ENV
+from ansible_collections.gcore.tasks.plugins.module_utils._record import RECORD_FACT, merge_records
 
 # How often the file is read while the module runs (seconds).
 _TAIL_EVERY = 0.25
@@ -51,7 +52,20 @@ class ProgressActionBase(ActionBase):
         result = merge_hash(result, module_result)
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
+        if not result.get("failed") and not result.get("skipped") and not self._task.async_val:
+            self._update_record(result, task_vars or {})
         return result
+
+    def _update_record(self, result, task_vars):
+        """Keep the host's RECORD_FACT: its current value merged with what this call created, adopted or waited for.
+
+        gcore_cleanup's action plugin overrides this to take out what it deleted.
+        """
+        facts = task_vars.get("ansible_facts")
+        # The fact as this host set it, and the variable (an earlier AWX node's set_stats, an extra var).
+        current = [facts.get(RECORD_FACT) if isinstance(facts, dict) else None, task_vars.get(RECORD_FACT)]
+        record = merge_records(*(current + [result]))
+        result.setdefault("ansible_facts", {})[RECORD_FACT] = record
 
     def _can_show_progress(self):
         """Lines only when the module runs on this machine, in the foreground, and its output may be shown."""
