@@ -25,6 +25,7 @@ __metaclass__ = type
 import json
 import re
 
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import kind_of_collection
 
 # Statuses (lower case) of a resource still being made, going away, or broken, across the kinds'
@@ -248,13 +249,17 @@ def find_existing(client, method, path, bodies, unique_by, list_path=None):
     adopted, several, broken = [], [], []
     for index, body in enumerate(bodies):
         matched = [resource for resource in resources if _matches(resource, body, unique_by)]
-        live = [resource for resource in matched if _state(resource) != "deleting"]
-        live = [resource for resource in live if not _deleted_by_task(client, resource)]
+        live = []
+        for resource in matched:
+            if _state(resource) != "deleting":
+                doing, wait_task_id = _task_at_work(client, resource)
+                if doing != "deleting":
+                    live.append((resource, wait_task_id))
         if len(live) > 1:
-            several.append((index, body, [resource.get("id") for resource in live]))
-        elif live and _state(live[0]) == "error":
-            broken.append((index, body, live[0]))
-        adopted.append(Adopted(live[0], _creating_task(live[0])) if len(live) == 1 else None)
+            several.append((index, body, [resource.get("id") for resource, _unused in live]))
+        elif live and _state(live[0][0]) == "error":
+            broken.append((index, body, live[0][0]))
+        adopted.append(Adopted(*live[0]) if len(live) == 1 else None)
     if several:
         index, body, ids = several[0]
         more = "; %d more bodies match several" % (len(several) - 1) if len(several) > 1 else ""
@@ -272,23 +277,28 @@ def find_existing(client, method, path, bodies, unique_by, list_path=None):
     return Plan(key, where, project_id, region_id, adopted, pages)
 
 
-def _creating_task(resource):
-    """The task to wait for before the adopted resource is ready, or None."""
-    if resource.get("task_id"):
-        return str(resource["task_id"]).lower()
-    if _state(resource) == "creating" and resource.get("creator_task_id"):
-        return str(resource["creator_task_id"]).lower()
-    return None
+def _task_at_work(client, resource):
+    """("deleting", None) when a delete task works on the resource (its status may not say so yet);
+    otherwise (None, the task to wait for before it is ready, or None).
 
-
-def _deleted_by_task(client, resource):
-    """True when a task other than its creation is deleting the resource (its status may not say so yet)."""
-    task_id = resource.get("task_id")
-    if not task_id or _state(resource) == "creating" or task_id == resource.get("creator_task_id"):
-        return False
-    task = client.get_task(str(task_id).lower())
-    task_type = str(task.get("task_type") or "")
-    return task_type.startswith("delete") and task.get("state") != "ERROR"
+    A creating status names its task without a read; another task the resource names is read once,
+    and is waited for only while it has not ended.
+    """
+    task_id = str(resource.get("task_id") or "").lower()
+    creator = str(resource.get("creator_task_id") or "").lower()
+    if _state(resource) == "creating":
+        return None, task_id or creator or None
+    if not task_id or task_id == creator:
+        return None, task_id or None
+    try:
+        task = client.get_task(task_id)
+    except ApiError as exc:
+        if exc.status == 404:  # a task the API no longer knows works on nothing now
+            return None, None
+        raise
+    if str(task.get("task_type") or "").startswith("delete") and task.get("state") != "ERROR":
+        return "deleting", None
+    return None, (None if task.get("state") in _TASK_ENDED else task_id)
 
 
 def body_diff(method, path, calls, mask):

@@ -14,6 +14,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._unique import (
     list_filters,
     where_listed,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import KINDS
 
 CREATE_TASK = "11111111-1111-4111-8111-111111111111"
@@ -38,6 +39,8 @@ class FakeClient(object):
 
     def get_task(self, task_id):
         self.task_reads.append(task_id)
+        if task_id not in self.tasks:
+            raise ApiError("Task not found", status=404, method="GET", path="/cloud/v1/tasks/" + task_id)
         return self.tasks[task_id]
 
 
@@ -92,6 +95,23 @@ def test_a_match_whose_task_deletes_it_does_not_count():
     plan = find_existing(client, "POST", VOLUMES, [{"name": "web"}], ["name"])
     assert plan.to_send() == [0]
     assert client.task_reads == [DELETE_TASK]
+
+
+def test_a_match_whose_task_the_api_no_longer_knows_is_adopted():
+    client = FakeClient([volume("v1", "web", task_id=DELETE_TASK, creator_task_id=CREATE_TASK)])
+    plan = find_existing(client, "POST", VOLUMES, [{"name": "web"}], ["name"])
+    assert plan.adopted[0].id == "v1" and client.task_reads == [DELETE_TASK]
+    assert plan.wait_task_ids() == [], "an unknown task is not waited for"
+
+
+def test_a_match_another_running_task_works_on_is_waited_for_until_that_task_ends():
+    update = "33333333-3333-4333-8333-333333333333"
+    client = FakeClient([volume("v1", "web", task_id=update, creator_task_id=CREATE_TASK),
+                         volume("v2", "db", task_id=DELETE_TASK, creator_task_id=CREATE_TASK)],
+                        tasks={update: {"id": update, "task_type": "extend_volume", "state": "RUNNING"},
+                               DELETE_TASK: {"id": DELETE_TASK, "task_type": "extend_volume", "state": "FINISHED"}})
+    plan = find_existing(client, "POST", VOLUMES, [{"name": "web"}, {"name": "db"}], ["name"])
+    assert plan.wait_task_ids() == [update]
 
 
 def test_a_match_in_an_error_state_fails_naming_it():
