@@ -51,7 +51,9 @@ KINDS = dict((kind.key, kind) for kind in (
 ))
 
 # Keys of created_resources that name parts deleted with their parent: a 404 on them later means gone.
-PARTS = dict(ports="instances", k8s_pools="k8s_clusters", listeners="loadbalancers", pools="loadbalancers")
+PARTS = dict(ports="instances", k8s_pools="k8s_clusters", listeners="loadbalancers", pools="loadbalancers",
+             healthmonitors="loadbalancers", members="loadbalancers", l7polices="loadbalancers",
+             l7rules="loadbalancers")
 
 _SCOPED_RE = re.compile(r"\A(/cloud/v\d+/(?:[^/{}]+/)*?[^/{}]+)/(\d+|\{project_id\})/(\d+|\{region_id\})/?\Z")
 

@@ -24,6 +24,8 @@ __metaclass__ = type
 RECORD_FACT = "gcore_created_record"
 # Keys of created_resources whose values are not resource IDs of this project/region (integers).
 _NOT_IDS = frozenset(("projects", "ddos_profiles"))
+# Keys of any Ansible task result: a result of another module (a rescue's ansible_failed_result) names nothing.
+_RESULT_KEYS = frozenset(("changed", "failed", "msg", "skipped", "invocation"))
 
 
 def empty_record():
@@ -107,7 +109,8 @@ def merge_records(*records):
 
 def record_from(value):
     """A record from what a user may hand on: a record, a module result, a created_resources dict,
-    a registered loop result (its C(results)), or a list of any of these. Raises ValueError otherwise."""
+    a registered loop result (its C(results)), or a list of any of these. The result of a task of
+    another module (no created_resources, tasks or task_ids) is an empty record. Raises ValueError otherwise."""
     if value is None or value == "" or value == {} or value == []:
         return empty_record()
     if isinstance(value, list):
@@ -121,6 +124,8 @@ def record_from(value):
         return record_from_result(value)
     if _is_created_resources(value):
         return record_from_result(dict(created_resources=value))
+    if _RESULT_KEYS.intersection(value):
+        return empty_record()
     raise ValueError("expected a created_resources dict ({kind: [IDs]}), a registered result or the %s fact; "
                      "got a dict with keys %s" % (RECORD_FACT, ", ".join(sorted(str(key) for key in value)[:10])))
 

@@ -180,3 +180,49 @@ def test_an_api_error_while_reading_fails_the_role_with_the_modules_message(run_
     failed = [entry for entry in run.results if entry["status"] == "failed"]
     assert len(failed) == 1 and "no access to project 1" in failed[0]["result"]["msg"], failed
     assert not (tmp_path / "reports").exists()
+
+
+def test_ages_are_measured_on_the_api_clock_when_it_is_20_minutes_behind(run_playbook, sandbox, tmp_path):
+    # Every timestamp the API shows, and its Date header, is 20 minutes behind this host's clock:
+    # to the controller's clock every task looks at least 20 minutes old.
+    sandbox.configure(clock_offset=-1200)
+    fresh = sandbox.add_tasks([dict(task_type="create_volume", duration=None, project_id=1, region_id=76)] * 4
+                              + [dict(task_type="create_volume", queued=None, project_id=1, region_id=76)])
+    stuck = sandbox.add_task(task_type="create_vm", duration=None, created_offset=-700, project_id=1, region_id=76)
+    run = run_playbook(REPORT, extra_vars={"report_dir": str(tmp_path / "reports")})
+    assert run.rc == 0, run.stdout + run.stderr
+    report = json.loads((tmp_path / "reports" / "gcore-task-report.json").read_text())
+    assert report["by_state"] == {"NEW": 1, "RUNNING": 5}
+    assert [t["id"] for t in report["long_running_tasks"]] == [stuck], "fresh tasks are not long-running"
+    assert {t["id"] for t in report["tasks"]} == set(fresh + [stuck])
+    summary = run.result(ROLE + "Show the summary")["result"]["msg"]
+    assert "Long-running tasks (600 s or more): 1" in summary
+
+
+def test_timestamps_with_offsets_fractions_or_no_zone_are_read_and_ordered_by_time(run_playbook, sandbox, tmp_path):
+    def task(task_id, state, created_on, **times):
+        return dict(id=task_id, task_type="create_vm", state=state, project_id=1, region_id=76, created_on=created_on,
+                    updated_on=times.get("updated_on", created_on), finished_on=times.get("finished_on"),
+                    error="No valid host" if state == "ERROR" else None, acknowledged_at=None,
+                    created_resources=None, data=None)
+
+    ids = ["%08d-0000-4000-8000-000000000000" % n for n in range(4)]
+    listed = [
+        # 05:00Z, ended at 05:15:00.5Z: ran 900.5 s
+        task(ids[0], "FINISHED", "2026-05-23T08:00:00+03:00", finished_on="2026-05-23T05:15:00.5Z"),
+        # 04:59Z (no zone: UTC), ended at 04:59:30Z
+        task(ids[1], "ERROR", "2026-05-23T04:59:00", finished_on="2026-05-23T07:59:30+0300"),
+        # 05:20:00.123456789Z, running; the newest timestamp shown is 05:40Z, so 1199.9 s old
+        task(ids[2], "RUNNING", "2026-05-23T05:20:00.123456789+00:00", updated_on="2026-05-23T05:20:01+03"),
+        # 05:35Z, running for 300 s
+        task(ids[3], "RUNNING", "2026-05-23T07:35:00+02:00", updated_on="2026-05-23T05:40:00Z"),
+    ]
+    sandbox.add_fault(route="GET /cloud/v1/tasks", status=200, times=None, body={"count": 4, "results": listed})
+    run = run_playbook(REPORT, extra_vars={"report_dir": str(tmp_path / "reports")})
+    assert run.rc == 0, run.stdout + run.stderr
+    report = json.loads((tmp_path / "reports" / "gcore-task-report.json").read_text())
+    assert [t["id"] for t in report["tasks"]] == [ids[1], ids[0], ids[2], ids[3]], "oldest first, by time"
+    assert [t["duration_seconds"] for t in report["tasks"]] == [30.0, 900.5, None, None]
+    assert [t["id"] for t in report["long_running_tasks"]] == [ids[0], ids[2]]
+    assert [t["created_on"] for t in report["tasks"]][:2] == ["2026-05-23T04:59:00", "2026-05-23T08:00:00+03:00"], \
+        "the report shows the API's timestamps as given"
