@@ -266,14 +266,14 @@ def find_existing(client, method, path, bodies, unique_by, list_path=None):
         raise UniqueError("bodies[%d] (%s) matches %d resources at %s: %s. unique_by must find at most one: delete "
                           "the extra ones or make unique_by stricter; nothing was sent%s"
                           % (index, _shown(body, unique_by), len(ids), where, _listed(ids), more),
-                          ids=[item for _, _, ids in several for item in ids])
+                          ids=[item for entry in several for item in entry[2]])
     if broken:
         index, body, resource = broken[0]
         more = "; %d more bodies match one in an error state" % (len(broken) - 1) if len(broken) > 1 else ""
         raise UniqueError("bodies[%d] (%s) matches %s at %s, which is in status %s: delete it or fix it before "
                           "running again; nothing was sent%s"
                           % (index, _shown(body, unique_by), resource.get("id"), where, status_of(resource), more),
-                          ids=[resource.get("id") for _, _, resource in broken])
+                          ids=[entry[2].get("id") for entry in broken])
     return Plan(key, where, project_id, region_id, adopted, pages)
 
 

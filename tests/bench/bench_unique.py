@@ -94,9 +94,9 @@ def markdown(rows, options, command):
         out.append("| %s | %.2f | %d | %d | %d | %.1f |" % (row["label"], row["wall"], row["requests"], row["posts"],
                                                             row["lists"], row["peak_mb"]))
     out += ["", "%d volumes, each task %ss after %ss queued, API answer latency %ss, poll interval %ss, "
-            "%d other volumes in the busy rows. Command: `%s`" % (options.count, options.duration, options.queue,
-                                                                 options.latency, options.interval, options.others,
-                                                                 command)]
+            "%d other volumes in the busy rows. Command: `%s`" % (
+                options.count, options.duration, options.queue, options.latency, options.interval, options.others,
+                command)]
     return "\n".join(out) + "\n"
 
 

@@ -38,6 +38,12 @@ EXAMPLES = {
 CREATE_NOTHING = ("teardown",)
 
 
+def created_ids(run):
+    """Every ID in the created_resources of every task result of the run, sorted."""
+    return sorted(item for entry in run.results
+                  for ids in (entry["result"].get("created_resources") or {}).values() for item in ids)
+
+
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_an_example_runs_in_check_mode_then_converges(name, run_playbook, sandbox, tmp_path):
     playbook = EXAMPLES[name](tmp_path)
@@ -49,8 +55,7 @@ def test_an_example_runs_in_check_mode_then_converges(name, run_playbook, sandbo
     real = run_playbook(playbook, extra_vars=extra, env=SCOPE)
     assert real.rc == 0, real.stdout + real.stderr
     writes = sandbox.counters()["writes"]
-    created = sorted(item for entry in real.results for ids in ((entry["result"].get("created_resources") or {})
-                                                                 .values()) for item in ids)
+    created = created_ids(real)
     assert bool(created) is (name not in CREATE_NOTHING), "the real run created %s" % created
 
     again = run_playbook(playbook, extra_vars=extra, env=SCOPE)
@@ -61,8 +66,7 @@ def test_an_example_runs_in_check_mode_then_converges(name, run_playbook, sandbo
     checked = run_playbook(playbook, check=True, extra_vars=extra, env=SCOPE)
     assert checked.rc == 0 and recap_changed(checked) == 0, checked.stdout + checked.stderr
     assert sandbox.counters()["writes"] == writes
-    shown = sorted(item for entry in checked.results for ids in ((entry["result"].get("created_resources") or {})
-                                                                  .values()) for item in ids)
+    shown = created_ids(checked)
     assert set(shown) == set(created), "check mode after a real run shows the real IDs"
 
 
