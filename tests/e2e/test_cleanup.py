@@ -146,10 +146,8 @@ def test_a_failed_stack_of_every_kind_is_undone_in_one_rescue_step_in_order_with
                                           "routers", "subnets", "networks"])
     assert len(undone["deleted"]["floatingips"]) == 2 and len(undone["deleted"]["volumes"]) == 2
     # The boot volume went with its instance: its DELETE answered 404.
-    assert undone["already_gone"] == {"volumes": [v for v in
-                                                  run.result("Create the instance on the subnet, with a floating IP, "
-                                                             "a boot volume and a data volume")["result"]
-                                                  ["created_resources"]["volumes"]]}
+    instance = run.result("Create the instance on the subnet, with a floating IP, a boot volume and a data volume")
+    assert undone["already_gone"] == {"volumes": list(instance["result"]["created_resources"]["volumes"])}
     assert set(undone["with_parent"]) == set(["ports", "k8s_pools", "listeners", "pools"])
     assert quick.resources() == [], "every resource is gone"
     answered = deletes(quick)

@@ -14,7 +14,7 @@ import pytest
 from unittest import mock
 
 from ansible_collections.gcore.tasks.plugins.module_utils import _module
-from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, MalformedAnswerError, NoAnswerError
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError
 from ansible_collections.gcore.tasks.plugins.modules import gcore_task_ack, gcore_task_info, gcore_task_wait
 from ansible_collections.gcore.tasks.tests.unit.plugins.fake_api import FakeApi
 from ansible_collections.gcore.tasks.tests.unit.plugins.modules.module_runner import run_module
