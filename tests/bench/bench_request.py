@@ -17,16 +17,14 @@ Usage: python tests/bench/bench_request.py [--count 100] [--contenders r,u,s] [-
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_wait import API_KEY, Sandbox, collections_path, run_measured  # noqa: E402
+from _common import API_KEY, localhost_bench, run_measured  # noqa: E402
 
 CREATE_PATH = "/cloud/v1/volumes/{project_id}/{region_id}"
 CREATE_ROUTE = "POST " + CREATE_PATH
@@ -198,20 +196,12 @@ def main():
     contenders = [name.strip() for name in options.contenders.split(",") if name.strip()]
     python = sys.executable
     interval = int(options.interval) if options.interval == int(options.interval) else options.interval
-    with tempfile.TemporaryDirectory(prefix="gcore-bench-") as tmp, \
-            Sandbox(api_key=API_KEY, volume_duration=options.duration, volume_queue=options.queue,
-                    latency=options.latency) as sandbox:
-        workdir = Path(tmp)
-        (workdir / "inventory.ini").write_text(
-            "localhost ansible_connection=local ansible_python_interpreter=%s\n" % python)
-        collections = collections_path(workdir)
+    with localhost_bench(volume_duration=options.duration, volume_queue=options.queue,
+                         latency=options.latency) as (workdir, sandbox, env):
         if options.send_phase:
-            sys.path.insert(0, collections)
+            sys.path.insert(0, env["ANSIBLE_COLLECTIONS_PATH"])
             bench_send_phase(sandbox, options.count)
             return
-        env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
-                   PYTHONPATH=collections)
         rows = bench(sandbox, contenders, options.count, interval, env, workdir, python)
     command = ("python tests/bench/bench_request.py " + " ".join(sys.argv[1:])).strip()
     table = markdown(rows, options.count, options, command)

@@ -1,0 +1,60 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the benches in tests/bench share: the sandbox, a collections path, a measured run, a localhost setup."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "sandbox"))
+
+from gcore_sandbox import Sandbox  # noqa: E402
+
+API_KEY = "bench-key"
+
+
+def collections_path(workdir):
+    """An absolute collections path holding gcore.tasks: ANSIBLE_COLLECTIONS_PATH's, or a symlink tree."""
+    configured = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
+    if configured and (Path(configured) / "ansible_collections" / "gcore" / "tasks").exists():
+        return str(Path(configured).resolve())
+    namespace = workdir / "collections" / "ansible_collections" / "gcore"
+    namespace.mkdir(parents=True)
+    (namespace / "tasks").symlink_to(REPO)
+    return str(workdir / "collections")
+
+
+def run_measured(command, env, cwd):
+    """Run a command; return (seconds, return time as epoch, peak RSS in MB, output)."""
+    with tempfile.TemporaryFile() as output:
+        started = time.monotonic()
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
+        _unused, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        returned = time.time()
+        output.seek(0)
+        text = output.read().decode(errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError("%s failed (%s):\n%s" % (command[0], process.returncode, text[-3000:]))
+    return seconds, returned, usage.ru_maxrss / 1024.0, text
+
+
+@contextlib.contextmanager
+def localhost_bench(**sandbox_options):
+    """A temporary workdir holding inventory.ini (localhost, run by this Python) and a started sandbox of
+    C(sandbox_options); yields (workdir, sandbox, env), env being that of ansible-playbook runs against the
+    sandbox with gcore.tasks on ANSIBLE_COLLECTIONS_PATH (see collections_path)."""
+    with tempfile.TemporaryDirectory(prefix="gcore-bench-") as tmp, Sandbox(api_key=API_KEY, **sandbox_options) as sandbox:
+        workdir = Path(tmp)
+        (workdir / "inventory.ini").write_text(
+            "localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+        collections = collections_path(workdir)
+        env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
+                   PYTHONPATH=collections)
+        yield workdir, sandbox, env
