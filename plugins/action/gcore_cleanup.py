@@ -17,21 +17,10 @@ GONE_KEYS = ("deleted", "already_gone", "with_parent")
 class ActionModule(ProgressActionBase):
     """gcore_cleanup, with a line on screen per rank and while it waits; the record fact loses what is gone."""
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        # The base keeps the record itself once it has the hook; until then this plugin calls it.
-        if not hasattr(ProgressActionBase, "_update_record") and not result.get("failed") \
-                and not result.get("skipped") and not self._task.async_val:
-            self._update_record(result, task_vars or {})
-        return result
-
     def _update_record(self, result, task_vars):
         """Set RECORD_FACT to the host's current record less the IDs this run found gone (not in check mode)."""
         if self._play_context.check_mode:
             return
-        facts = task_vars.get("ansible_facts")
-        # The fact as this host set it, and the variable (an earlier AWX node's set_stats, an extra var).
-        current = merge_records(*[value for value in (facts.get(RECORD_FACT) if isinstance(facts, dict) else None,
-                                                      task_vars.get(RECORD_FACT)) if isinstance(value, dict)])
         gone = merge_records(*[dict(created_resources=result.get(key) or {}) for key in GONE_KEYS])
-        result.setdefault("ansible_facts", {})[RECORD_FACT] = record_without(current, gone["created_resources"])
+        result.setdefault("ansible_facts", {})[RECORD_FACT] = record_without(self._current_record(task_vars),
+                                                                             gone["created_resources"])

@@ -26,6 +26,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._module import (
     project_region_argument_spec,
 )
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import mask_sensitive, normalize_task_ids
+from ansible_collections.gcore.tasks.plugins.module_utils._unique import UniqueError, body_diff, find_existing
 from ansible_collections.gcore.tasks.plugins.module_utils._wait_result import (
     MASK_OPTION,
     WAIT_OPTIONS,
@@ -125,16 +126,24 @@ class _Call(object):
         self.answer = None
         self.task_ids = []
         self.error = None
+        self.adopted = None  # the resource unique_by found for this body (_unique.Adopted): not sent
+        self.gone = False    # a DELETE answered 404 under missing_ok
 
-    def entry(self, method, path, check_mode=False):
+    def entry(self, method, path, check_mode=False, unique=False):
         """The call as returned in C(results); in check mode also the body it would send (secrets masked).
 
         Outside check mode the body is not echoed: the caller has it, and the tasks' C(data) holds it again.
+        With unique_by, C(existing) is the resource found for the body (None when it is sent).
         """
         entry = dict(index=self.index, method=method, path=path, sent=self.sent, status=self.status, json=self.answer,
                      task_ids=self.task_ids)
-        if check_mode:
+        if check_mode and self.adopted is None:
             entry["body"] = mask_sensitive(self.body)
+            entry["would_send"] = method not in SAFE_METHODS
+        if unique:
+            entry["existing"] = self.adopted.existing() if self.adopted is not None else None
+        if self.gone:
+            entry["gone"] = True
         if self.error is not None:
             entry["error"] = self.error.to_dict()
             entry["maybe_processed"] = self.error.maybe_processed
@@ -153,6 +162,9 @@ class RequestModule(GcoreModule):
         body=dict(type="dict", no_log=True),
         bodies=dict(type="list", elements="dict", no_log=True),
         wait=dict(type="bool", default=True),
+        unique_by=dict(type="list", elements="str"),
+        list_path=dict(type="str"),
+        missing_ok=dict(type="bool", default=False),
         **dict(project_region_argument_spec(), **dict(WAIT_OPTIONS, **MASK_OPTION))
     )
     module_kwargs = dict(mutually_exclusive=[("body", "bodies")])
@@ -183,23 +195,34 @@ class RequestModule(GcoreModule):
             if where:
                 self.fail("%s is NaN or infinite, which JSON cannot carry" % where)
         check_wait_options(self)
+        if self.params["missing_ok"] and method != "DELETE":
+            self.fail("missing_ok applies to DELETE calls (a 404 then means already gone), not %s" % method)
+        if self.params["list_path"] is not None and self.params["unique_by"] is None:
+            self.fail("list_path goes with unique_by: it says where unique_by looks for existing resources")
         calls = [_Call(index, body) for index, body in enumerate(bodies)]
         write = method not in SAFE_METHODS
+        plan = self.find_existing(method, path, calls) if self.params["unique_by"] is not None else None
+        todo = [call for call in calls if call.adopted is None]
         if write and self.module.check_mode:
-            return self.result(method, path, calls, changed=bool(calls))
-        self.send(method, path, query, calls)
+            return self.check_result(method, path, calls, plan, changed=bool(todo))
+        self.send(method, path, query, todo)
         failed = [call for call in calls if call.error is not None]
         # Sent means changed, as for ansible.builtin.uri: a call the API answered (even with a refusal)
-        # or may have processed; only a call that never reached it changes nothing.
-        changed = write and any(call.sent and (call.status is not None or (call.error is not None
-                                                                           and call.error.maybe_processed))
-                                for call in calls)
-        result = self.result(method, path, calls, changed)
+        # or may have processed; only a call that never reached it (throttled, redirected, cancelled) or
+        # found its resource gone changes nothing.
+        changed = write and any(call.sent and not call.gone and (
+            call.status is not None or (call.error is not None and call.error.maybe_processed)) for call in calls)
+        result = self.result(method, path, calls, changed, plan)
         outcome = None
         if self.params["wait"] and result["task_ids"]:
-            outcome = wait_for_tasks(self, result["task_ids"], hints=self.hints(path, calls))
+            outcome = wait_for_tasks(self, result["task_ids"], hints=self.hints(path, calls, plan))
+            self.add_adopted(calls, plan, outcome.result)
         if not failed:
-            return finish_wait(self, outcome, extra=result) if outcome is not None else result
+            if outcome is not None:
+                return finish_wait(self, outcome, extra=result)
+            if plan is not None:  # nothing waited for, but the found IDs are the call's created ones
+                self.add_adopted(calls, plan, result, facts=True)
+            return result
         # A refused call fails the module whatever the wait came to; the wait's IDs are returned with it.
         message = self.describe_failure(calls, failed[0])
         if outcome is not None:
@@ -207,7 +230,51 @@ class RequestModule(GcoreModule):
                 message += ". While waiting for the accepted calls' tasks: " + outcome.problem
             message += outcome.created_note()
             result = dict(outcome.result, **result)
+        else:
+            self.add_adopted(calls, plan, result)
         self.fail(message, error=failed[0].error, failure_extra=dict(index=failed[0].index), **result)
+
+    def find_existing(self, method, path, calls):
+        """unique_by: find what the bodies already made, before any write; mark those calls adopted."""
+        list_path = self.params["list_path"]
+        try:
+            plan = find_existing(self.client, method, path, [call.body for call in calls], self.params["unique_by"],
+                                 self.fill_path(list_path) if list_path is not None else None)
+        except UniqueError as exc:
+            self.fail(exc.message, matched_ids=exc.ids)
+        for call, adopted in zip(calls, plan.adopted):
+            call.adopted = adopted
+        return plan
+
+    def check_result(self, method, path, calls, plan, changed):
+        """Check mode of a write: what would be sent; with unique_by also the facts, so a chain reads them
+        (created_resources: the found IDs under the kind's key, none invented)."""
+        result = self.result(method, path, calls, changed, plan)
+        if plan is not None:
+            self.add_adopted(calls, plan, result, facts=True)
+        return result
+
+    @staticmethod
+    def add_adopted(calls, plan, result, facts=False):
+        """Put the IDs unique_by found into C(result)'s created_resources, under the kind's key (present
+        even when empty), in body order with the IDs the calls' tasks created; and their scopes.
+        C(facts): also set the facts a wait sets (for a result that waited for nothing)."""
+        if plan is None:
+            return
+        by_task = result.get("created_resources_by_task") or {}
+        created = dict(result.get("created_resources") or {})
+        ordered = []
+        for call in calls:
+            ids = [call.adopted.id] if call.adopted is not None else [
+                item for task_id in call.task_ids for item in (by_task.get(task_id) or {}).get(plan.key, [])]
+            ordered.extend(item for item in ids if item not in ordered)
+        ordered.extend(item for item in created.get(plan.key, []) if item not in ordered)
+        created[plan.key] = ordered
+        result["created_resources"] = created
+        result["scopes"] = plan.scopes()
+        if facts:
+            result["ansible_facts"] = dict(gcore_created_resources=created, gcore_created_resources_by_task=by_task,
+                                           gcore_task_ids=result["task_ids"])
 
     def fill_path(self, template):
         """The path with {project_id}/{region_id} filled in; refused before any request when unsafe."""
@@ -259,6 +326,9 @@ class RequestModule(GcoreModule):
                 if method not in SAFE_METHODS:
                     call.task_ids = answer_task_ids(call.answer)
             except GcoreError as exc:
+                if exc.status == 404 and self.params["missing_ok"]:  # already gone: ok, not changed
+                    call.status, call.gone = 404, True
+                    return
                 call.error = exc
                 call.status = exc.status
                 call.sent = not exc.not_processed  # throttled, redirected or cancelled: the API did not act
@@ -282,13 +352,17 @@ class RequestModule(GcoreModule):
                 start += size
                 size = min(POOL_MAXSIZE, size * 2)
 
-    def result(self, method, path, calls, changed):
-        """results / json / task_ids in the order of the bodies."""
+    def result(self, method, path, calls, changed, plan=None):
+        """results / json / task_ids in the order of the bodies (task_ids: also the tasks still creating
+        what unique_by found), and the --diff of a write."""
+        waited = plan.wait_task_ids() if plan is not None else []
         result = dict(
             changed=changed,
-            results=[call.entry(method, path, self.module.check_mode) for call in calls],
-            task_ids=list(dict.fromkeys(task_id for call in calls for task_id in call.task_ids)),
+            results=[call.entry(method, path, self.module.check_mode, plan is not None) for call in calls],
+            task_ids=list(dict.fromkeys([task_id for call in calls for task_id in call.task_ids] + waited)),
         )
+        if self.module._diff and method not in SAFE_METHODS:
+            result["diff"] = body_diff(method, path, [call for call in calls if call.adopted is None], mask_sensitive)
         if self.params["bodies"] is None:  # one call: its answer at the top level too
             result["json"] = calls[0].answer
             result["status"] = calls[0].status
@@ -316,9 +390,13 @@ class RequestModule(GcoreModule):
                 message += ", %d more failed" % others
         return message
 
-    def hints(self, path, calls):
-        """For each task a call started: where (project and region of the path) and when it was submitted."""
+    def hints(self, path, calls, plan=None):
+        """For each task a call started: where (project and region of the path) and when it was submitted;
+        for each task still creating a resource unique_by found: where."""
         scope = _SCOPE_RE.match(path)
         project_id, region_id = (int(scope.group(1)), int(scope.group(2))) if scope else (None, None)
-        return dict((task_id, dict(project_id=project_id, region_id=region_id, submitted_at=call.submitted_at))
-                    for call in calls for task_id in call.task_ids)
+        hints = dict((task_id, dict(project_id=plan.project_id, region_id=plan.region_id))
+                     for task_id in (plan.wait_task_ids() if plan is not None else []))
+        hints.update((task_id, dict(project_id=project_id, region_id=region_id, submitted_at=call.submitted_at))
+                     for call in calls for task_id in call.task_ids)
+        return hints

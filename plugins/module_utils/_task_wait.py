@@ -28,6 +28,11 @@ class TaskWaitModule(GcoreModule):
     )
 
     def run(self):
+        if self.module.check_mode and not self.params["task_ids"]:
+            # A chain in check mode: the write before it sent nothing, so there is nothing to wait for.
+            check_wait_options(self)
+            return dict(changed=False, tasks=[], created_resources={}, created_resources_by_task={}, failed_tasks=[],
+                        pending_tasks=[], elapsed=0.0, msg="check mode: no task IDs, nothing to wait for")
         task_ids = self.task_ids()
         check_wait_options(self)
         return finish_wait(self, wait_for_tasks(self, task_ids))

@@ -49,6 +49,15 @@ attributes:
     details:
       - A C(GET) runs as usual. Write calls are not sent; the module reports C(changed) and, in
         RV(results), what each call would send (method, path, body with secrets masked).
+      - With O(unique_by), check mode reads the list as a real run would, so bodies that match an
+        existing resource return its real ID (in RV(created_resources) and C(existing)) and are not
+        C(changed); bodies that would be created are marked C(would_send), and the kind's key is in
+        RV(created_resources) (empty when nothing exists yet, no ID is invented).
+      - With O(unique_by) the facts are set in check mode too, so later steps of a chain can read them.
+  diff_mode:
+    support: full
+    details:
+      - Shows, per call to be sent, the body (values of sensitive keys masked), in check mode and in a real run.
   facts:
     support: full
 options:
@@ -125,6 +134,46 @@ options:
       - A failed call fails the module whatever this says.
     type: bool
     default: true
+  unique_by:
+    description:
+      - 'Body field names that identify one resource, for example V([name]): a create call (C(POST))
+        is sent only for the bodies that match no existing resource, so running the playbook again
+        creates nothing twice.'
+      - Before any write, the module reads every page of the list of the call's collection once
+        for all bodies (with the API's name filter where the kind has one; the comparison itself is
+        always exact), and for each body finds the resources whose fields equal the body's. For
+        C(tags), the body's tags (a dict) must be contained in the resource's tags.
+      - 'No match: the body is sent. One match: nothing is sent for that body; its entry in RV(results)
+        carries C(existing) (id, name, status), and its ID goes into RV(created_resources) under the
+        kind''s key, in body order with the IDs of the created ones. If the match is still being created
+        (a task named in its C(task_id) is running, as after a job stopped mid-wait), that task is waited
+        for with the call''s own tasks.'
+      - A match being deleted does not count. Several matches, or a match in an error state, fail the
+        call before any write, naming the IDs (also in RV(matched_ids)).
+      - The collections the module knows are volumes, instances (created at C(/cloud/v2/instances),
+        listed at C(/cloud/v1/instances)), networks, subnets, routers, floating IPs, load balancers and
+        Kubernetes clusters; for any other path give O(list_path).
+      - Two bodies with the same values for these fields are refused before any request.
+      - The result is not C(changed) when no write was sent.
+    type: list
+    elements: str
+    version_added: 0.2.0
+  list_path:
+    description:
+      - The path that lists the resources O(unique_by) compares against (a C(GET) answering
+        C({"count", "results"})), when it is not the one the module knows for O(path).
+        C({project_id}) and C({region_id}) are filled in as in O(path).
+      - Only with O(unique_by).
+    type: str
+    version_added: 0.2.0
+  missing_ok:
+    description:
+      - With C(DELETE), an answer 404 means the resource is already gone; the call is then ok, not
+        C(changed), and its entry in RV(results) says C(gone).
+      - Only with O(method=DELETE).
+    type: bool
+    default: false
+    version_added: 0.2.0
 seealso:
   - module: gcore.tasks.gcore_task_wait
   - module: gcore.tasks.gcore_task_ack
@@ -193,6 +242,20 @@ EXAMPLES = r"""
               size: 10
               boot_index: 0
 
+    - name: Create the volume unless one of that name exists (a rerun sends nothing)
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/volumes/{project_id}/{region_id}
+        body: {source: new-volume, name: data-1, size: 10}
+        unique_by: [name]
+      register: volume
+
+    - name: Delete a volume; already gone is fine
+      gcore.tasks.gcore_request:
+        method: DELETE
+        path: /cloud/v1/volumes/{project_id}/{region_id}/{{ volume.created_resources.volumes[0] }}
+        missing_ok: true
+
     - name: Read the volumes of the project and region (a GET is never changed)
       gcore.tasks.gcore_request:
         path: /cloud/v1/volumes/{project_id}/{region_id}
@@ -244,6 +307,23 @@ results:
       type: list
       elements: str
       returned: always
+    existing:
+      description:
+        - The resource O(unique_by) found for this body (C(id), C(name), C(status), and C(task_id) when
+          its creating task was waited for); null when none was found and the body was (or would be) sent.
+      type: dict
+      returned: when O(unique_by) is given
+      version_added: 0.2.0
+    would_send:
+      description: Whether the call would be sent (a write not matched by O(unique_by)).
+      type: bool
+      returned: in check mode, for calls not matched by O(unique_by)
+      version_added: 0.2.0
+    gone:
+      description: The C(DELETE) was answered 404 and O(missing_ok) is true; nothing was deleted.
+      type: bool
+      returned: when O(missing_ok) found the resource gone
+      version_added: 0.2.0
     error:
       description: The API error of a failed call (status, method, path, exception_class, message, request_id, details).
       type: dict
@@ -291,7 +371,9 @@ created_resources:
   description:
     - As for M(gcore.tasks.gcore_task_wait); the IDs the tasks created, by resource type.
     - Also returned when the module fails after waiting, so a C(rescue) block can clean up.
-  returned: when it waited
+    - With O(unique_by), also the IDs of the resources found, under the kind's key (present, maybe
+      empty, in check mode), in body order with the created ones.
+  returned: when it waited, or with O(unique_by)
   type: dict
   sample:
     volumes:
@@ -314,6 +396,20 @@ elapsed:
   description: Seconds spent waiting.
   returned: when it waited
   type: float
+scopes:
+  description:
+    - Where each ID O(unique_by) found lives (C(project_id), C(region_id)), for the C(gcore_created_record) fact.
+  returned: with O(unique_by)
+  type: dict
+  version_added: 0.2.0
+  sample:
+    726ecfcc-7fd0-4e30-a86e-7892524aa483: {project_id: 1, region_id: 76}
+matched_ids:
+  description: The IDs of the resources that made O(unique_by) fail (several matches, or one in an error state).
+  returned: when O(unique_by) failed the call
+  type: list
+  elements: str
+  version_added: 0.2.0
 failure:
   description:
     - The API error that stopped the module (status, method, path, url called without credentials,
@@ -323,11 +419,21 @@ failure:
   type: dict
 ansible_facts:
   description:
-    - As for M(gcore.tasks.gcore_task_wait), set when it waited and succeeded.
+    - As for M(gcore.tasks.gcore_task_wait), set when it waited and succeeded; with O(unique_by) also when
+      it did not wait, and in check mode.
     - Ansible applies facts only from a successful result; after a failure, read the registered result.
-  returned: when it waited and succeeded
+  returned: when it succeeded
   type: complex
   contains:
+    gcore_created_record:
+      description:
+        - 'The record of everything the collection''s calls created, adopted or waited for on this host
+          so far (this call merged into the fact as it was): C(created_resources) (union by kind),
+          C(scopes) (project and region of each ID, where known) and C(task_ids). Kept by the action plugin
+          across tasks and plays; see docs/rerun.md.'
+      type: dict
+      returned: always
+      version_added: 0.2.0
     gcore_created_resources:
       description: Same as RV(created_resources).
       type: dict

@@ -52,7 +52,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Waiting only reads, so it runs in check mode exactly as in a normal run.
+    details:
+      - Waiting only reads, so it runs in check mode exactly as in a normal run.
+      - Given no task IDs in check mode (the write before it sent nothing), it succeeds at once, waits
+        for nothing and leaves the facts as they were.
   facts:
     support: full
 options:
@@ -232,6 +235,15 @@ ansible_facts:
   returned: success
   type: complex
   contains:
+    gcore_created_record:
+      description:
+        - 'The record of everything the collection''s calls created, adopted or waited for on this host
+          so far, this wait merged in: C(created_resources) (union by kind), C(scopes) (project and region
+          of each ID, where known) and C(task_ids). Kept by the action plugin across tasks and plays,
+          also set when no other fact is; see docs/rerun.md.'
+      type: dict
+      returned: always
+      version_added: 0.2.0
     gcore_created_resources:
       description: Same as RV(created_resources) of the latest wait on this host.
       type: dict

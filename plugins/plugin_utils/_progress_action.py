@@ -22,6 +22,7 @@ from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
 from ansible_collections.gcore.tasks.plugins.module_utils._progress import PROGRESS_FILE_ENV
+from ansible_collections.gcore.tasks.plugins.module_utils._record import RECORD_FACT, merge_records
 
 # How often the helper thread looks at the file and at ansible-playbook (seconds).
 _WATCH_EVERY = 0.05
@@ -61,7 +62,24 @@ class ProgressActionBase(ActionBase):
         result = merge_hash(result, module_result)
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
+        if not result.get("failed") and not result.get("skipped") and not self._task.async_val:
+            self._update_record(result, task_vars or {})
         return result
+
+    def _update_record(self, result, task_vars):
+        """Keep the host's RECORD_FACT: its current value merged with what this call created, adopted or waited for.
+
+        gcore_cleanup's action plugin overrides this to take out what it deleted.
+        """
+        record = merge_records(self._current_record(task_vars), result)
+        result.setdefault("ansible_facts", {})[RECORD_FACT] = record
+
+    @staticmethod
+    def _current_record(task_vars):
+        """The host's record: the fact as this host set it, merged with the variable of that name
+        (an earlier AWX node's set_stats, an extra var)."""
+        facts = task_vars.get("ansible_facts")
+        return merge_records(facts.get(RECORD_FACT) if isinstance(facts, dict) else None, task_vars.get(RECORD_FACT))
 
     def _runs_here(self):
         """The module runs on this machine, in the foreground: it can be watched (and its lines shown)."""
