@@ -44,17 +44,20 @@ def run_measured(command, env, cwd):
     return seconds, returned, usage.ru_maxrss / 1024.0, text
 
 
+def playbook_env(workdir, sandbox, collections):
+    """The environment of ansible-playbook runs in C(workdir) against C(sandbox), gcore.tasks from C(collections)."""
+    return dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
+                ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
+                PYTHONPATH=collections)
+
+
 @contextlib.contextmanager
 def localhost_bench(**sandbox_options):
     """A temporary workdir holding inventory.ini (localhost, run by this Python) and a started sandbox of
     C(sandbox_options); yields (workdir, sandbox, env), env being that of ansible-playbook runs against the
-    sandbox with gcore.tasks on ANSIBLE_COLLECTIONS_PATH (see collections_path)."""
+    sandbox (see playbook_env and collections_path)."""
     with tempfile.TemporaryDirectory(prefix="gcore-bench-") as tmp, Sandbox(api_key=API_KEY, **sandbox_options) as sandbox:
         workdir = Path(tmp)
         (workdir / "inventory.ini").write_text(
             "localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
-        collections = collections_path(workdir)
-        env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
-                   PYTHONPATH=collections)
-        yield workdir, sandbox, env
+        yield workdir, sandbox, playbook_env(workdir, sandbox, collections_path(workdir))

@@ -17,7 +17,6 @@ Usage: python tests/bench/bench_unique.py [--count 100] [--others 2500] [--markd
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_wait import API_KEY, Sandbox, collections_path, run_measured  # noqa: E402
+from _common import API_KEY, Sandbox, collections_path, playbook_env, run_measured  # noqa: E402
 
 CREATE_ROUTE = "POST /cloud/v1/volumes/{project_id}/{region_id}"
 LIST_ROUTE = "GET /cloud/v1/volumes/{project_id}/{region_id}"
@@ -125,9 +124,7 @@ def main():
                       latency=options.latency)
         for label, others, unique, posts in (("r", None, False, options.count), ("u1", None, True, options.count)):
             with Sandbox(**timing) as sandbox:
-                env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
-                           ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
-                           PYTHONPATH=collections)
+                env = playbook_env(workdir, sandbox, collections)
                 rows.append(run_row(label, sandbox, workdir, env, python, interval, unique, posts))
                 if label == "u1":
                     first = rows[-1]["ids"]
