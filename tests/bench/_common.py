@@ -1,5 +1,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the benches in tests/bench share: the sandbox, a collections path, a measured run, a localhost setup."""
+"""What the benches in tests/bench share: the sandbox, a collections path, a measured run, a localhost setup,
+the one-task create playbook and how a result table is published."""
 
 import contextlib
 import os
@@ -15,6 +16,30 @@ sys.path.insert(0, str(REPO / "tests" / "sandbox"))
 from gcore_sandbox import Sandbox  # noqa: E402
 
 API_KEY = "bench-key"
+
+# One gcore_request task with all the bodies (vars), waited for; the IDs go to %(out)s. %(unique)s: an option line
+# more (unique_by) or "".
+REQUEST_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Create the volumes and wait for them, in one task
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/volumes/{project_id}/{region_id}
+        project_id: 1
+        region_id: 76
+        bodies: "{{ bodies }}"
+        %(unique)s
+        wait_sleep: %(interval)s
+        wait_timeout: 600
+      register: created
+    - name: Hand the IDs on
+      ansible.builtin.copy:
+        content: "{{ created.created_resources.volumes | to_json }}"
+        dest: "%(out)s"
+        mode: "0600"
+"""
 
 
 def collections_path(workdir):
@@ -61,3 +86,15 @@ def localhost_bench(**sandbox_options):
         (workdir / "inventory.ini").write_text(
             "localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
         yield workdir, sandbox, playbook_env(workdir, sandbox, collections_path(workdir))
+
+
+def command_line():
+    """How this bench was run (python tests/bench/<script> <arguments>), for the table's footnote."""
+    return ("python tests/bench/%s %s" % (Path(sys.argv[0]).name, " ".join(sys.argv[1:]))).strip()
+
+
+def publish(table, path=None):
+    """Print the result table; write it to C(path) (--markdown) too when given."""
+    print(table)
+    if path:
+        Path(path).write_text(table)

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "e2e"))
 
-from _common import API_KEY, localhost_bench, run_measured  # noqa: E402
+from _common import API_KEY, command_line, localhost_bench, publish, run_measured  # noqa: E402
 from play_helpers import localhost_play  # noqa: E402
 
 # (kind, its DELETE path under /cloud/) in the order a hand-written rescue must delete them.
@@ -192,11 +192,7 @@ def main():
     with localhost_bench(volume_duration=options.duration, volume_queue=options.queue,
                          latency=options.latency) as (workdir, sandbox, env):
         rows = bench(sandbox, contenders, options.interval, env, workdir, python, options.repeat)
-    command = ("python tests/bench/bench_cleanup.py " + " ".join(sys.argv[1:])).strip()
-    table = markdown(rows, options, command)
-    print(table)
-    if options.markdown:
-        Path(options.markdown).write_text(table)
+    publish(markdown(rows, options, command_line()), options.markdown)
 
 
 if __name__ == "__main__":

@@ -24,31 +24,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import API_KEY, localhost_bench, run_measured  # noqa: E402
+from _common import API_KEY, REQUEST_PLAYBOOK, command_line, localhost_bench, publish, run_measured  # noqa: E402
 
 CREATE_PATH = "/cloud/v1/volumes/{project_id}/{region_id}"
 CREATE_ROUTE = "POST " + CREATE_PATH
-
-REQUEST_PLAYBOOK = """
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Create the volumes and wait for them, in one task
-      gcore.tasks.gcore_request:
-        method: POST
-        path: /cloud/v1/volumes/{project_id}/{region_id}
-        project_id: 1
-        region_id: 76
-        bodies: "{{ bodies }}"
-        wait_sleep: %(interval)s
-        wait_timeout: 600
-      register: created
-    - name: Hand the IDs on
-      ansible.builtin.copy:
-        content: "{{ created.created_resources.volumes | to_json }}"
-        dest: "%(out)s"
-        mode: "0600"
-"""
 
 URI_PLAYBOOK = """
 - hosts: localhost
@@ -102,7 +81,7 @@ def command_for(name, workdir, interval, vars_file, out, python):
     if name in ("r", "u"):
         playbook = workdir / ("%s.yml" % name)
         text = REQUEST_PLAYBOOK if name == "r" else URI_PLAYBOOK
-        playbook.write_text(text % {"interval": interval, "out": out})
+        playbook.write_text(text % {"interval": interval, "out": out, "unique": ""})
         return [ansible_playbook, "-i", inventory, str(playbook), "-e", "@" + str(vars_file)]
     if name == "s":
         script = workdir / "sdk_create.py"
@@ -203,11 +182,7 @@ def main():
             bench_send_phase(sandbox, options.count)
             return
         rows = bench(sandbox, contenders, options.count, interval, env, workdir, python)
-    command = ("python tests/bench/bench_request.py " + " ".join(sys.argv[1:])).strip()
-    table = markdown(rows, options.count, options, command)
-    print(table)
-    if options.markdown:
-        Path(options.markdown).write_text(table)
+    publish(markdown(rows, options.count, options, command_line()), options.markdown)
 
 
 if __name__ == "__main__":

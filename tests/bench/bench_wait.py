@@ -31,7 +31,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from _common import REPO, localhost_bench, run_measured
+from _common import REPO, command_line, localhost_bench, publish, run_measured
 
 SCENARIOS = {
     "W1": dict(count=1, low=3.0, high=3.0),
@@ -258,11 +258,7 @@ def main():
     with localhost_bench() as (workdir, sandbox, env):
         rows = bench_waits(sandbox, scenarios, interval, options.seed, env, workdir, python)
         cost = None if options.no_cost else bench_task_cost(sandbox, env, workdir, python)
-    command = "python tests/bench/bench_wait.py " + " ".join(sys.argv[1:])
-    table = markdown(rows, cost, interval, command.strip())
-    print(table)
-    if options.markdown:
-        Path(options.markdown).write_text(table)
+    publish(markdown(rows, cost, interval, command_line()), options.markdown)
     if options.json:
         Path(options.json).write_text(json.dumps(dict(rows=rows, cost=cost), indent=2))
 
