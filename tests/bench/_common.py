@@ -17,8 +17,16 @@ from gcore_sandbox import Sandbox  # noqa: E402
 
 API_KEY = "bench-key"
 
-# One gcore_request task with all the bodies (vars), waited for; the IDs go to %(out)s. %(unique)s: an option line
-# more (unique_by) or "".
+# The last task of a create playbook: the IDs the task registered as created go to the file %(out)s.
+HAND_IDS_ON = """\
+    - name: Hand the IDs on
+      ansible.builtin.copy:
+        content: "{{ created.created_resources.volumes | to_json }}"
+        dest: "%(out)s"
+        mode: "0600"
+"""
+
+# One gcore_request task with all the bodies (vars), waited for; %(unique)s: an option line more (unique_by) or "".
 REQUEST_PLAYBOOK = """
 - hosts: localhost
   gather_facts: false
@@ -34,12 +42,7 @@ REQUEST_PLAYBOOK = """
         wait_sleep: %(interval)s
         wait_timeout: 600
       register: created
-    - name: Hand the IDs on
-      ansible.builtin.copy:
-        content: "{{ created.created_resources.volumes | to_json }}"
-        dest: "%(out)s"
-        mode: "0600"
-"""
+""" + HAND_IDS_ON
 
 
 def collections_path(workdir):

@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import API_KEY, REQUEST_PLAYBOOK, command_line, localhost_bench, publish, run_measured  # noqa: E402
+from _common import API_KEY, HAND_IDS_ON, REQUEST_PLAYBOOK, command_line, localhost_bench, publish, run_measured  # noqa: E402
 
 CREATE_PATH = "/cloud/v1/volumes/{project_id}/{region_id}"
 CREATE_ROUTE = "POST " + CREATE_PATH
@@ -50,12 +50,7 @@ URI_PLAYBOOK = """
         wait_sleep: %(interval)s
         wait_timeout: 600
       register: created
-    - name: Hand the IDs on
-      ansible.builtin.copy:
-        content: "{{ created.created_resources.volumes | to_json }}"
-        dest: "%(out)s"
-        mode: "0600"
-"""
+""" + HAND_IDS_ON
 
 SDK_SCRIPT = """
 import json, os, sys
