@@ -21,9 +21,7 @@ Usage: python tests/bench/bench_cleanup.py [--contenders c,h] [--duration 2] [--
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,8 +29,10 @@ import requests
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "e2e"))
 
-from bench_wait import API_KEY, Sandbox, collections_path, run_measured  # noqa: E402
+from _common import API_KEY, command_line, localhost_bench, publish, run_measured  # noqa: E402
+from play_helpers import localhost_play  # noqa: E402
 
 # (kind, its DELETE path under /cloud/) in the order a hand-written rescue must delete them.
 ORDER = (
@@ -44,29 +44,18 @@ ORDER = (
     ("networks", "/cloud/v1/networks"),
 )
 
-PLAY_HEAD = """
-- hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/gcore.tasks.all:
-      project_id: 1
-      region_id: 76
-      wait_timeout: 900%(interval)s
-  tasks:
+CLEANUP_TASKS = """\
+- name: Delete the stack in one step
+  gcore.tasks.gcore_cleanup:
+    created: "{{ created }}"
 """
 
-CLEANUP_TASKS = """
-    - name: Delete the stack in one step
-      gcore.tasks.gcore_cleanup:
-        created: "{{ created }}"
-"""
-
-HAND_TASK = """
-    - name: Delete the %(kind)s, one at a time, each waited for
-      gcore.tasks.gcore_request:
-        method: DELETE
-        path: %(path)s/{project_id}/{region_id}/{{ item }}
-      loop: "{{ created.%(kind)s | default([]) }}"
+HAND_TASK = """\
+- name: Delete the %(kind)s, one at a time, each waited for
+  gcore.tasks.gcore_request:
+    method: DELETE
+    path: %(path)s/{project_id}/{region_id}/{{ item }}
+  loop: "{{ created.%(kind)s | default([]) }}"
 """
 
 LABELS = {
@@ -76,11 +65,11 @@ LABELS = {
 
 
 def playbook(name, interval):
-    head = PLAY_HEAD % {"interval": "\n      wait_sleep: %s" % interval if interval else ""}
+    defaults = dict(wait_timeout=900, wait_sleep=interval) if interval else dict(wait_timeout=900)
     if name == "c":
-        return head + CLEANUP_TASKS
+        return localhost_play(CLEANUP_TASKS, **defaults)
     if name == "h":
-        return head + "".join(HAND_TASK % {"kind": kind, "path": path} for kind, path in ORDER)
+        return localhost_play("".join(HAND_TASK % {"kind": kind, "path": path} for kind, path in ORDER), **defaults)
     raise ValueError(name)
 
 
@@ -200,22 +189,10 @@ def main():
     options = parser.parse_args()
     contenders = [name.strip() for name in options.contenders.split(",") if name.strip()]
     python = sys.executable
-    with tempfile.TemporaryDirectory(prefix="gcore-bench-") as tmp, \
-            Sandbox(api_key=API_KEY, volume_duration=options.duration, volume_queue=options.queue,
-                    latency=options.latency) as sandbox:
-        workdir = Path(tmp)
-        (workdir / "inventory.ini").write_text(
-            "localhost ansible_connection=local ansible_python_interpreter=%s\n" % python)
-        collections = collections_path(workdir)
-        env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
-                   PYTHONPATH=collections)
+    with localhost_bench(volume_duration=options.duration, volume_queue=options.queue,
+                         latency=options.latency) as (workdir, sandbox, env):
         rows = bench(sandbox, contenders, options.interval, env, workdir, python, options.repeat)
-    command = ("python tests/bench/bench_cleanup.py " + " ".join(sys.argv[1:])).strip()
-    table = markdown(rows, options, command)
-    print(table)
-    if options.markdown:
-        Path(options.markdown).write_text(table)
+    publish(markdown(rows, options, command_line()), options.markdown)
 
 
 if __name__ == "__main__":

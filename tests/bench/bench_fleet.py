@@ -32,12 +32,14 @@ from fleet_helpers import (  # noqa: E402
     API_KEY,
     CREATE_ROUTE,
     Fleet,
+    bodies_yaml,
     collections_tree,
     crowd,
     rate_limit,
     start_sandbox,
     task_reads,
     timeline,
+    wait_bound,
 )
 from gcore_e2e import run_module  # noqa: E402
 
@@ -46,8 +48,6 @@ SCENARIOS = ("W25", "W25C", "F3", "F3T", "F25", "F25C", "A1000")
 
 
 def volumes_playbook(count, per_host_project, sleep=None):
-    bodies = "\n".join('          - {source: new-volume, size: 1, name: "{{ inventory_hostname }}-v%02d"}' % number
-                       for number in range(count))
     project = "{{ inventory_hostname[1:] | int }}" if per_host_project else "1"
     return """
 - hosts: fleet
@@ -61,7 +61,7 @@ def volumes_playbook(count, per_host_project, sleep=None):
         region_id: 76
 %s        bodies:
 %s
-""" % (project, "        wait_sleep: %s\n" % sleep if sleep else "", bodies)
+""" % (project, "        wait_sleep: %s\n" % sleep if sleep else "", bodies_yaml(count))
 
 
 def fleet_figures(name, workdir, collections, count, per_host_project=False, limit=None, crowded=False, sleep=None,
@@ -84,7 +84,7 @@ def fleet_figures(name, workdir, collections, count, per_host_project=False, lim
         log = timeline(sandbox)
         bound = None
         if sleep:
-            bound = sum(count + 2 * (2 + int(result.get("elapsed", 0) / sleep)) + 10 for result in ok)
+            bound = sum(wait_bound(count, result.get("elapsed", 0), sleep) for result in ok)
         return dict(scenario=name, hosts=HOSTS, ok=len(ok), wall=round(process.wall, 1), total=counters["total"],
                     per_host=round(counters["total"] / float(HOSTS), 1), task_reads=task_reads(sandbox),
                     writes=counters["routes"].get(CREATE_ROUTE, 0),
@@ -107,10 +107,9 @@ def wait_figures(name, collections, crowded):
         run = run_module(collections, "gcore_task_wait", dict(api_key=API_KEY, api_url=sandbox.url, task_ids=task_ids,
                                                               wait_sleep=1, wait_timeout=120), timeout=300)
         wall = time.monotonic() - started
-        rounds = 2 + int(run.result.get("elapsed", 0) / 1.0)
         return dict(scenario=name, hosts=1, ok=int(not run.failed), wall=round(wall, 1),
                     total=sandbox.counters()["total"], per_host=sandbox.counters()["total"],
-                    task_reads=task_reads(sandbox), writes=0, throttled=0, bound=25 + 2 * rounds + 10)
+                    task_reads=task_reads(sandbox), writes=0, throttled=0, bound=wait_bound(25, run.result.get("elapsed", 0), 1.0))
     finally:
         sandbox.stop()
 

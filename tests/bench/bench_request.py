@@ -17,40 +17,17 @@ Usage: python tests/bench/bench_request.py [--count 100] [--contenders r,u,s] [-
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_wait import API_KEY, Sandbox, collections_path, run_measured  # noqa: E402
+from _common import API_KEY, HAND_IDS_ON, REQUEST_PLAYBOOK, command_line, localhost_bench, publish, run_measured  # noqa: E402
 
 CREATE_PATH = "/cloud/v1/volumes/{project_id}/{region_id}"
 CREATE_ROUTE = "POST " + CREATE_PATH
-
-REQUEST_PLAYBOOK = """
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Create the volumes and wait for them, in one task
-      gcore.tasks.gcore_request:
-        method: POST
-        path: /cloud/v1/volumes/{project_id}/{region_id}
-        project_id: 1
-        region_id: 76
-        bodies: "{{ bodies }}"
-        wait_sleep: %(interval)s
-        wait_timeout: 600
-      register: created
-    - name: Hand the IDs on
-      ansible.builtin.copy:
-        content: "{{ created.created_resources.volumes | to_json }}"
-        dest: "%(out)s"
-        mode: "0600"
-"""
 
 URI_PLAYBOOK = """
 - hosts: localhost
@@ -73,12 +50,7 @@ URI_PLAYBOOK = """
         wait_sleep: %(interval)s
         wait_timeout: 600
       register: created
-    - name: Hand the IDs on
-      ansible.builtin.copy:
-        content: "{{ created.created_resources.volumes | to_json }}"
-        dest: "%(out)s"
-        mode: "0600"
-"""
+""" + HAND_IDS_ON
 
 SDK_SCRIPT = """
 import json, os, sys
@@ -104,7 +76,7 @@ def command_for(name, workdir, interval, vars_file, out, python):
     if name in ("r", "u"):
         playbook = workdir / ("%s.yml" % name)
         text = REQUEST_PLAYBOOK if name == "r" else URI_PLAYBOOK
-        playbook.write_text(text % {"interval": interval, "out": out})
+        playbook.write_text(text % {"interval": interval, "out": out, "unique": ""})
         return [ansible_playbook, "-i", inventory, str(playbook), "-e", "@" + str(vars_file)]
     if name == "s":
         script = workdir / "sdk_create.py"
@@ -198,26 +170,14 @@ def main():
     contenders = [name.strip() for name in options.contenders.split(",") if name.strip()]
     python = sys.executable
     interval = int(options.interval) if options.interval == int(options.interval) else options.interval
-    with tempfile.TemporaryDirectory(prefix="gcore-bench-") as tmp, \
-            Sandbox(api_key=API_KEY, volume_duration=options.duration, volume_queue=options.queue,
-                    latency=options.latency) as sandbox:
-        workdir = Path(tmp)
-        (workdir / "inventory.ini").write_text(
-            "localhost ansible_connection=local ansible_python_interpreter=%s\n" % python)
-        collections = collections_path(workdir)
+    with localhost_bench(volume_duration=options.duration, volume_queue=options.queue,
+                         latency=options.latency) as (workdir, sandbox, env):
         if options.send_phase:
-            sys.path.insert(0, collections)
+            sys.path.insert(0, env["ANSIBLE_COLLECTIONS_PATH"])
             bench_send_phase(sandbox, options.count)
             return
-        env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
-                   PYTHONPATH=collections)
         rows = bench(sandbox, contenders, options.count, interval, env, workdir, python)
-    command = ("python tests/bench/bench_request.py " + " ".join(sys.argv[1:])).strip()
-    table = markdown(rows, options.count, options, command)
-    print(table)
-    if options.markdown:
-        Path(options.markdown).write_text(table)
+    publish(markdown(rows, options.count, options, command_line()), options.markdown)
 
 
 if __name__ == "__main__":

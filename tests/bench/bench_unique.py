@@ -17,7 +17,6 @@ Usage: python tests/bench/bench_unique.py [--count 100] [--others 2500] [--markd
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -25,39 +24,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_wait import API_KEY, Sandbox, collections_path, run_measured  # noqa: E402
+from _common import (  # noqa: E402
+    API_KEY, REQUEST_PLAYBOOK, Sandbox, collections_path, command_line, playbook_env, publish, run_measured)
 
 CREATE_ROUTE = "POST /cloud/v1/volumes/{project_id}/{region_id}"
 LIST_ROUTE = "GET /cloud/v1/volumes/{project_id}/{region_id}"
-
-PLAYBOOK = """
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Create the volumes unless they exist, and wait for them, in one task
-      gcore.tasks.gcore_request:
-        method: POST
-        path: /cloud/v1/volumes/{project_id}/{region_id}
-        project_id: 1
-        region_id: 76
-        bodies: "{{ bodies }}"
-        %(unique)s
-        wait_sleep: %(interval)s
-        wait_timeout: 600
-      register: created
-    - name: Hand the IDs on
-      ansible.builtin.copy:
-        content: "{{ created.created_resources.volumes | to_json }}"
-        dest: "%(out)s"
-        mode: "0600"
-"""
 
 
 def run_row(label, sandbox, workdir, env, python, interval, unique, expect_posts):
     playbook = workdir / ("%s.yml" % label.replace("+", "_").replace("'", "x"))
     out = workdir / ("ids-%s.json" % label)
-    playbook.write_text(PLAYBOOK % {"interval": interval, "out": out,
-                                    "unique": "unique_by: [name]" if unique else ""})
+    playbook.write_text(REQUEST_PLAYBOOK % {"interval": interval, "out": out,
+                                            "unique": "unique_by: [name]" if unique else ""})
     sandbox.reset_counters()
     command = [str(Path(python).parent / "ansible-playbook"), "-i", str(workdir / "inventory.ini"), str(playbook),
                "-e", "@" + str(workdir / "vars.json")]
@@ -125,9 +103,7 @@ def main():
                       latency=options.latency)
         for label, others, unique, posts in (("r", None, False, options.count), ("u1", None, True, options.count)):
             with Sandbox(**timing) as sandbox:
-                env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
-                           ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
-                           PYTHONPATH=collections)
+                env = playbook_env(workdir, sandbox, collections)
                 rows.append(run_row(label, sandbox, workdir, env, python, interval, unique, posts))
                 if label == "u1":
                     first = rows[-1]["ids"]
@@ -139,11 +115,7 @@ def main():
                     for row in rows[-3:]:
                         if row["ids"] != first:
                             raise RuntimeError("%s returned other IDs than the run that created them" % row["label"])
-    command = ("python tests/bench/bench_unique.py " + " ".join(sys.argv[1:])).strip()
-    table = markdown(rows, options, command)
-    print(table)
-    if options.markdown:
-        Path(options.markdown).write_text(table)
+    publish(markdown(rows, options, command_line()), options.markdown)
 
 
 if __name__ == "__main__":

@@ -28,18 +28,11 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "sandbox"))
+from _common import REPO, command_line, localhost_bench, publish, run_measured
 
-from gcore_sandbox import Sandbox  # noqa: E402
-
-API_KEY = "bench-key"
 SCENARIOS = {
     "W1": dict(count=1, low=3.0, high=3.0),
     "W100": dict(count=100, low=1.0, high=10.0),
@@ -89,33 +82,6 @@ COST_PLAYBOOK = """
   tasks:
 %s
 """
-
-
-def collections_path(workdir):
-    """An absolute collections path holding gcore.tasks: ANSIBLE_COLLECTIONS_PATH's, or a symlink tree."""
-    configured = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
-    if configured and (Path(configured) / "ansible_collections" / "gcore" / "tasks").exists():
-        return str(Path(configured).resolve())
-    namespace = workdir / "collections" / "ansible_collections" / "gcore"
-    namespace.mkdir(parents=True)
-    (namespace / "tasks").symlink_to(REPO)
-    return str(workdir / "collections")
-
-
-def run_measured(command, env, cwd):
-    """Run a command; return (seconds, return time as epoch, peak RSS in MB, output)."""
-    with tempfile.TemporaryFile() as output:
-        started = time.monotonic()
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
-        _unused, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.monotonic() - started
-        returned = time.time()
-        output.seek(0)
-        text = output.read().decode(errors="replace")
-    if process.returncode != 0:
-        raise RuntimeError("%s failed (%s):\n%s" % (command[0], process.returncode, text[-3000:]))
-    return seconds, returned, usage.ru_maxrss / 1024.0, text
 
 
 def last_finish_epoch(sandbox, task_ids):
@@ -289,21 +255,10 @@ def main():
     scenarios = [name.strip() for name in options.scenarios.split(",") if name.strip()]
     python = sys.executable
     interval = int(options.interval) if options.interval == int(options.interval) else options.interval
-    with tempfile.TemporaryDirectory(prefix="gcore-bench-") as tmp, Sandbox(api_key=API_KEY) as sandbox:
-        workdir = Path(tmp)
-        (workdir / "inventory.ini").write_text(
-            "localhost ansible_connection=local ansible_python_interpreter=%s\n" % python)
-        collections = collections_path(workdir)
-        env = dict(os.environ, GCORE_API_KEY=API_KEY, GCORE_BASE_URL=sandbox.url, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"), ANSIBLE_COLLECTIONS_PATH=collections,
-                   PYTHONPATH=collections)
+    with localhost_bench() as (workdir, sandbox, env):
         rows = bench_waits(sandbox, scenarios, interval, options.seed, env, workdir, python)
         cost = None if options.no_cost else bench_task_cost(sandbox, env, workdir, python)
-    command = "python tests/bench/bench_wait.py " + " ".join(sys.argv[1:])
-    table = markdown(rows, cost, interval, command.strip())
-    print(table)
-    if options.markdown:
-        Path(options.markdown).write_text(table)
+    publish(markdown(rows, cost, interval, command_line()), options.markdown)
     if options.json:
         Path(options.json).write_text(json.dumps(dict(rows=rows, cost=cost), indent=2))
 

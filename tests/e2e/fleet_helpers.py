@@ -38,6 +38,20 @@ def volume(name, **extra):
     return dict(source="new-volume", name=name, size=1, **extra)
 
 
+def bodies_yaml(count, indent=10):
+    """YAML list items of C(count) create-volume bodies named after the host (-v00, -v01, ...)."""
+    return "\n".join(" " * indent + '- {source: new-volume, size: 1, name: "{{ inventory_hostname }}-v%02d"}' % number
+                     for number in range(count))
+
+
+def wait_bound(tasks, elapsed, sleep):
+    """The issue's request bound of one wait on C(tasks) tasks that took C(elapsed) s at wait_sleep C(sleep):
+    tasks + 2 x rounds + 10, as a wait of fixed wait_sleep polls at most once per wait_sleep, plus its first round
+    and the last one."""
+    rounds = 2 + int(elapsed / sleep)
+    return tasks + 2 * rounds + 10
+
+
 def start_sandbox(**kwargs):
     """A started sandbox (its timeline keeps every request of a fleet's run)."""
     api = Sandbox(api_key=API_KEY, **kwargs)
@@ -126,17 +140,26 @@ def write_inventory(workdir, hosts):
 
 
 class Fleet(object):
-    """ansible-playbook over an inventory of local hosts against one sandbox, one fork per host."""
+    """ansible-playbook over an inventory of local hosts against one sandbox, one fork per host.
 
-    def __init__(self, workdir, sandbox, collections, hosts=40):
+    C(collections) defaults to collections_tree(workdir); used as a context manager, it ends its processes on exit.
+    """
+
+    def __init__(self, workdir, sandbox, collections=None, hosts=40):
         self.workdir = Path(workdir)
         self.sandbox = sandbox
-        self.collections = collections
+        self.collections = collections or collections_tree(workdir)
         self.hosts = hosts
         self.inventory = write_inventory(self.workdir, hosts)
         self.marker = uuid.uuid4().hex
         self.local_temp = self.workdir / "ansible-local"
         self.runs = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.end_all()
 
     def command(self, playbook_text, extra_vars=None):
         """(argv, env, results log path) of one ansible-playbook run."""

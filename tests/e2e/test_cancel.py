@@ -9,13 +9,14 @@ Each test starts ansible-playbook in a process group of its own, signals the gro
 what the sandbox received afterwards; it ends every process it started that is still alive.
 """
 
+import contextlib
 import os
 import signal
 import time
 
 import pytest
 
-from fleet_helpers import CREATE_ROUTE, TASK_ROUTES, WAVE, Fleet, collections_tree, start_sandbox, timeline, wait_until
+from fleet_helpers import CREATE_ROUTE, TASK_ROUTES, WAVE, Fleet, start_sandbox, timeline, wait_until
 
 # The issue's bound: no request this long after the kill. The modules notice much sooner.
 QUIET_AFTER = 15.0
@@ -49,23 +50,15 @@ BATCH_PLAYBOOK = """
 
 @pytest.fixture
 def cancel_sandbox():
-    api = start_sandbox(volume_duration=1.0, volume_queue=0.2)
-    yield api
-    api.stop()
+    with start_sandbox(volume_duration=1.0, volume_queue=0.2) as api:
+        yield api
 
 
 @pytest.fixture
 def make_fleet(tmp_path, cancel_sandbox):
-    made = []
-
-    def make(hosts):
-        fleet = Fleet(tmp_path, cancel_sandbox, collections_tree(tmp_path), hosts=hosts)
-        made.append(fleet)
-        return fleet
-
-    yield make
-    for fleet in made:
-        fleet.end_all()
+    """make_fleet(hosts): a Fleet on the test's sandbox; every fleet made ends its processes after the test."""
+    with contextlib.ExitStack() as fleets:
+        yield lambda hosts: fleets.enter_context(Fleet(tmp_path, cancel_sandbox, hosts=hosts))
 
 
 def _kill_group(process, signum):

@@ -3,6 +3,7 @@
 """gcore_cleanup end to end: a stack of every kind torn down in one rescue step, reruns, 404, 409, check mode."""
 
 import json
+import textwrap
 import time
 from pathlib import Path
 
@@ -10,102 +11,101 @@ import pytest
 import requests
 
 from gcore_e2e import API_KEY, base_args, run_module
+from play_helpers import localhost_play
+
+# The stack's first steps; the teardown test builds with these two alone.
+CREATE_NETWORK = """\
+- name: Create the network
+  gcore.tasks.gcore_request:
+    method: POST
+    path: /cloud/v1/networks/{project_id}/{region_id}
+    body: {name: e2e-net}
+  register: network"""
+CREATE_VOLUMES = """\
+- name: Create the volumes
+  gcore.tasks.gcore_request:
+    method: POST
+    path: /cloud/v1/volumes/{project_id}/{region_id}
+    bodies:
+      - {source: new-volume, name: e2e-data-1, size: 1}
+      - {source: new-volume, name: e2e-data-2, size: 1}
+  register: volumes"""
 
 # Every kind the module deletes, built so that the sandbox refuses a wrong order: the subnet carries the
 # instance's port, the router's interface, the load balancer and the cluster; an existing volume is
 # attached to the instance; the instance has a floating IP and a boot volume that goes with it.
-STACK_PLAYBOOK = """
-- name: Build a stack of every kind, fail, and undo it in one step
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/gcore.tasks.all:
-      project_id: 1
-      region_id: 76
-      wait_sleep: 0.2
-  tasks:
-    - name: Build the stack
-      block:
-        - name: Create the network
-          gcore.tasks.gcore_request:
-            method: POST
-            path: /cloud/v1/networks/{project_id}/{region_id}
-            body: {name: e2e-net}
-          register: network
-        - name: Create the subnet
-          gcore.tasks.gcore_request:
-            method: POST
-            path: /cloud/v1/subnets/{project_id}/{region_id}
-            body: {name: e2e-subnet, network_id: "{{ network.created_resources.networks[0] }}", cidr: 10.0.0.0/24}
-          register: subnet
-        - name: Create the router on the subnet
-          gcore.tasks.gcore_request:
-            method: POST
-            path: /cloud/v1/routers/{project_id}/{region_id}
-            body: {name: e2e-router, interfaces: [{type: subnet, subnet_id: "{{ subnet.created_resources.subnets[0] }}"}]}
-          register: router
-        - name: Create the volumes
-          gcore.tasks.gcore_request:
-            method: POST
-            path: /cloud/v1/volumes/{project_id}/{region_id}
-            bodies:
-              - {source: new-volume, name: e2e-data-1, size: 1}
-              - {source: new-volume, name: e2e-data-2, size: 1}
-          register: volumes
-        - name: Create the instance on the subnet, with a floating IP, a boot volume and a data volume
-          gcore.tasks.gcore_request:
-            method: POST
-            path: /cloud/v2/instances/{project_id}/{region_id}
-            body:
-              name: e2e-vm
-              flavor: g1-standard-1-2
-              interfaces:
-                - type: subnet
-                  network_id: "{{ network.created_resources.networks[0] }}"
-                  subnet_id: "{{ subnet.created_resources.subnets[0] }}"
-                  floating_ip: {source: new}
-              volumes:
-                - {source: image, size: 1, boot_index: 0, delete_on_termination: true}
-                - {source: existing-volume, volume_id: "{{ volumes.created_resources.volumes[0] }}"}
-          register: instance
-        - name: Create a floating IP of its own
-          gcore.tasks.gcore_request:
-            method: POST
-            path: /cloud/v1/floatingips/{project_id}/{region_id}
-            body: {}
-          register: floating_ip
-        - name: Create the load balancer on the subnet
-          gcore.tasks.gcore_request:
-            method: POST
-            path: /cloud/v1/loadbalancers/{project_id}/{region_id}
-            body:
-              name: e2e-lb
-              vip_subnet_id: "{{ subnet.created_resources.subnets[0] }}"
-              listeners: [{name: http, protocol: HTTP, protocol_port: 80, pools: [{name: web, protocol: HTTP}]}]
-          register: loadbalancer
-        - name: Create the Kubernetes cluster on the subnet
-          gcore.tasks.gcore_request:
-            method: POST
-            path: /cloud/v2/k8s/clusters/{project_id}/{region_id}
-            body:
-              name: e2e-k8s
-              fixed_network: "{{ network.created_resources.networks[0] }}"
-              fixed_subnet: "{{ subnet.created_resources.subnets[0] }}"
-              pools: [{name: workers, flavor_id: g1-standard-2-4, min_node_count: 1}]
-          register: cluster
-        - name: A step that fails
-          gcore.tasks.gcore_request:
-            method: POST
-            path: /cloud/v1/volumes/{project_id}/{region_id}
-            body: {source: new-volume, name: reject-late, size: 1}
-      rescue:
-        - name: Undo the stack
-          gcore.tasks.gcore_cleanup:
-            created: "{{ [network, subnet, router, volumes, instance, floating_ip, loadbalancer, cluster,
-                          ansible_failed_result] }}"
-            progress_interval: 1
-          register: undone
-"""
+STACK_PLAYBOOK = localhost_play("""\
+- name: Build the stack
+  block:
+%(network)s
+    - name: Create the subnet
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/subnets/{project_id}/{region_id}
+        body: {name: e2e-subnet, network_id: "{{ network.created_resources.networks[0] }}", cidr: 10.0.0.0/24}
+      register: subnet
+    - name: Create the router on the subnet
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/routers/{project_id}/{region_id}
+        body: {name: e2e-router, interfaces: [{type: subnet, subnet_id: "{{ subnet.created_resources.subnets[0] }}"}]}
+      register: router
+%(volumes)s
+    - name: Create the instance on the subnet, with a floating IP, a boot volume and a data volume
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v2/instances/{project_id}/{region_id}
+        body:
+          name: e2e-vm
+          flavor: g1-standard-1-2
+          interfaces:
+            - type: subnet
+              network_id: "{{ network.created_resources.networks[0] }}"
+              subnet_id: "{{ subnet.created_resources.subnets[0] }}"
+              floating_ip: {source: new}
+          volumes:
+            - {source: image, size: 1, boot_index: 0, delete_on_termination: true}
+            - {source: existing-volume, volume_id: "{{ volumes.created_resources.volumes[0] }}"}
+      register: instance
+    - name: Create a floating IP of its own
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/floatingips/{project_id}/{region_id}
+        body: {}
+      register: floating_ip
+    - name: Create the load balancer on the subnet
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/loadbalancers/{project_id}/{region_id}
+        body:
+          name: e2e-lb
+          vip_subnet_id: "{{ subnet.created_resources.subnets[0] }}"
+          listeners: [{name: http, protocol: HTTP, protocol_port: 80, pools: [{name: web, protocol: HTTP}]}]
+      register: loadbalancer
+    - name: Create the Kubernetes cluster on the subnet
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v2/k8s/clusters/{project_id}/{region_id}
+        body:
+          name: e2e-k8s
+          fixed_network: "{{ network.created_resources.networks[0] }}"
+          fixed_subnet: "{{ subnet.created_resources.subnets[0] }}"
+          pools: [{name: workers, flavor_id: g1-standard-2-4, min_node_count: 1}]
+      register: cluster
+    - name: A step that fails
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/volumes/{project_id}/{region_id}
+        body: {source: new-volume, name: reject-late, size: 1}
+  rescue:
+    - name: Undo the stack
+      gcore.tasks.gcore_cleanup:
+        created: "{{ [network, subnet, router, volumes, instance, floating_ip, loadbalancer, cluster,
+                      ansible_failed_result] }}"
+        progress_interval: 1
+      register: undone
+""" % dict(network=textwrap.indent(CREATE_NETWORK, " " * 4), volumes=textwrap.indent(CREATE_VOLUMES, " " * 4)),
+    name="Build a stack of every kind, fail, and undo it in one step", wait_sleep=0.2)
 
 DELETE_ROUTES = ("DELETE /cloud/v1/volumes/{project_id}/{region_id}/{volume_id}",) + tuple(
     "DELETE %s/{project_id}/{region_id}/{resource_id}" % base for base in (
@@ -274,27 +274,7 @@ def test_a_cluster_is_deleted_by_the_name_its_id_is_listed_under(collections_pat
     assert run.result["with_parent"] == {"k8s_pools": cluster["created_resources"]["k8s_pools"]}
 
 
-BUILD_PLAYBOOK = """
-- hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/gcore.tasks.all:
-      project_id: 1
-      region_id: 76
-  tasks:
-    - name: Create the network
-      gcore.tasks.gcore_request:
-        method: POST
-        path: /cloud/v1/networks/{project_id}/{region_id}
-        body: {name: kept-net}
-    - name: Create the volumes
-      gcore.tasks.gcore_request:
-        method: POST
-        path: /cloud/v1/volumes/{project_id}/{region_id}
-        bodies:
-          - {source: new-volume, name: kept-1, size: 1}
-          - {source: new-volume, name: kept-2, size: 1}
-"""
+BUILD_PLAYBOOK = localhost_play(CREATE_NETWORK + "\n" + CREATE_VOLUMES + "\n")
 TEARDOWN = Path(__file__).resolve().parents[2] / "examples" / "teardown.yml"
 
 

@@ -11,13 +11,14 @@ import pytest
 from fleet_helpers import (
     CREATE_ROUTE,
     Fleet,
-    collections_tree,
+    bodies_yaml,
     crowd,
     rate_limit,
     start_sandbox,
     task_reads,
     timeline,
     volumes_named,
+    wait_bound,
 )
 
 HOSTS = 40
@@ -44,12 +45,6 @@ VOLUMES_PER_HOST = 25
 WAIT_SLEEP = 1.0
 
 
-def bodies_yaml(count, indent=10):
-    """YAML lines of C(count) create-volume bodies named after the host."""
-    return "\n".join(" " * indent + '- {source: new-volume, size: 1, name: "{{ inventory_hostname }}-v%02d"}' % number
-                     for number in range(count))
-
-
 MANY_WRITES = """
 - name: Every host creates %(count)d volumes in the same region and waits for them
   hosts: fleet
@@ -70,16 +65,14 @@ MANY_WRITES = """
 
 @pytest.fixture
 def fleet_sandbox():
-    api = start_sandbox(volume_duration=2.0, volume_queue=0.3)
-    yield api
-    api.stop()
+    with start_sandbox(volume_duration=2.0, volume_queue=0.3) as api:
+        yield api
 
 
 @pytest.fixture
 def fleet(tmp_path, fleet_sandbox):
-    runner = Fleet(tmp_path, fleet_sandbox, collections_tree(tmp_path), hosts=HOSTS)
-    yield runner
-    runner.end_all()
+    with Fleet(tmp_path, fleet_sandbox, hosts=HOSTS) as runner:
+        yield runner
 
 
 def _host_results(results, task_name):
@@ -125,9 +118,7 @@ def test_forty_hosts_of_25_volumes_in_one_crowded_region_stay_within_the_request
     for host, entry in by_host.items():
         result = entry["result"]
         assert len(result["created_resources"]["volumes"]) == VOLUMES_PER_HOST, host
-        # A wait of fixed wait_sleep polls at most once per wait_sleep, plus its first round and the last one.
-        rounds = 2 + int(result["elapsed"] / WAIT_SLEEP)
-        bound += VOLUMES_PER_HOST + 2 * rounds + 10
+        bound += wait_bound(VOLUMES_PER_HOST, result["elapsed"], WAIT_SLEEP)
     counters = fleet_sandbox.counters()
     assert counters["routes"].get(CREATE_ROUTE) == HOSTS * VOLUMES_PER_HOST, "a body was sent twice or not at all"
     reads = task_reads(fleet_sandbox)

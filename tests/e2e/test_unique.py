@@ -184,3 +184,13 @@ def test_missing_ok_on_another_method_fails_before_any_request(sandbox, collecti
         sandbox, method="POST", path="/cloud/v1/volumes/1/76", body=volume_body("x1"), missing_ok=True))
     assert run.failed and "missing_ok applies to DELETE" in run.msg, run
     assert sandbox.counters()["total"] == 0
+
+
+def test_a_list_that_fails_fails_the_call_before_any_write(sandbox, collections_path):
+    # Without the list the module cannot tell a duplicate from a new resource: it must not guess.
+    sandbox.add_fault(LIST, status=403, body={"exception_class": "Forbidden", "message": "no list for you",
+                                              "request_id": "req-list-403"}, times=None)
+    run = create(sandbox, collections_path, [volume_body("web-data")], unique_by=["name"])
+    assert run.failed and "no list for you" in run.msg and "req-list-403" in run.msg, run
+    assert writes(sandbox) == 0
+    assert sandbox.counters()["routes"].get(LIST) == 1

@@ -6,13 +6,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import threading
 import time
 
 import pytest
-
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ansible_collections.gcore.tasks.plugins.module_utils import _client
 from ansible_collections.gcore.tasks.plugins.module_utils._client import GcoreClient, throttle_pause
@@ -22,56 +19,6 @@ KEY = "unit-test-key-7f3a"
 TASK_ID = "26986bc0-748a-4448-b836-0a2aa465eb06"
 VOLUMES = "/cloud/v1/volumes/1/2"
 THROTTLED = (429, {"Retry-After": "0"}, {"exception_class": "Throttled", "message": "slow down"})
-
-
-class ScriptedServer(object):
-    """Answers each request with the next scripted (status, headers, body), then with 200 {}."""
-
-    def __init__(self):
-        self.script = []
-        self.seen = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                server.seen.append(dict(method=self.command, path=self.path, at=time.monotonic()))
-                status, headers, body = server.script.pop(0) if server.script else (200, {}, {})
-                if isinstance(body, (dict, list)):
-                    body = json.dumps(body)
-                    headers = dict({"Content-Type": "application/json"}, **headers)
-                body = body.encode() if isinstance(body, str) else body
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def server():
-    scripted = ScriptedServer()
-    yield scripted
-    scripted.stop()
 
 
 @pytest.fixture(autouse=True)
