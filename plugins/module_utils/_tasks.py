@@ -27,9 +27,10 @@ _SENSITIVE_KEY_RE = re.compile(
 _UTC = datetime.timezone.utc
 # A time relative to now: "now", or "-" and one or more <integer><unit> such as -30m, -24h, -7d, -1d12h.
 _RELATIVE_RE = re.compile(r"\A-(?:\d{1,9}[smhdw])+\Z")
-_HTTP_DATE_RE = re.compile(r"[A-Za-z]{3}, [0-9]{1,2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [^,]+")
 _RELATIVE_PART_RE = re.compile(r"(\d+)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# One HTTP date (RFC 7231 IMF-fixdate or RFC 2822) as a Date header holds it.
+_HTTP_DATE_RE = re.compile(r"[A-Za-z]{3}, [0-9]{1,2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [^,]+")
 _TIMESTAMP_RE = re.compile(
     r"\A([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]+))?)?"
     r"(?:[Zz]|([+-])([0-9]{2})(?::?([0-9]{2}))?)?)?\Z")
