@@ -306,6 +306,8 @@ class GcoreClient(object):
     controller is gone (ControllerGone).
     """
 
+    last_date = None  # the Date header of the latest answer (an HTTP date): the API's clock, not ours
+
     def __init__(self, api_key, api_url=DEFAULT_API_URL, timeout=30.0, retries=3, validate_certs=True,
                  ca_path=None, user_agent_suffix=None, pool_maxsize=POOL_MAXSIZE, clock=time.monotonic,
                  throttle_timeout=DEFAULT_THROTTLE_TIMEOUT, liveness=None):
@@ -401,6 +403,7 @@ class GcoreClient(object):
                 retry.sleep()
             except requests.exceptions.RequestException as exc:
                 raise _error_from_exception(exc, method, path, self.timeout, repeatable)
+        self.last_date = response.headers.get("Date") or self.last_date
         if response.status_code >= 300:
             error = _error_from_response(response, method, path)
             if response.status_code == THROTTLED:

@@ -20,7 +20,7 @@ import os
 import re
 import time
 
-from ansible_collections.gcore.tasks.plugins.module_utils._tasks import FINAL_STATES, parse_timestamp
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import FINAL_STATES, api_now, parse_timestamp
 
 PROGRESS_FILE_ENV = "GCORE_TASKS_PROGRESS_FILE"
 # Task types are the API's identifiers (create_vm...); anything else in one is not shown.
@@ -53,9 +53,11 @@ def progress_line(waiter, task_ids, pending, now=None):
     '3/5 tasks ended (1 ERROR); waiting on 2: create_k8s_cluster_v2 RUNNING for 4m10s'.
 
     Pending tasks are grouped by type and state, the group holding the oldest task first;
-    'for' is the age of the group's oldest task (from its created_on).
+    'for' is the age of the group's oldest task (from its created_on), on the API's clock (see
+    api_now), else the controller's.
     """
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or api_now(getattr(waiter, "client", None), waiter.tasks.values()) \
+        or datetime.datetime.now(datetime.timezone.utc)
     ended = len(task_ids) - len(pending)
     errors = len([task_id for task_id in task_ids if (waiter.tasks.get(task_id) or {}).get("state") == "ERROR"])
     vanished = len([task_id for task_id in task_ids if task_id in waiter.vanished])

@@ -54,9 +54,10 @@ def _is_created_resources(value):
 def record_from_result(result):
     """The record of one module result (or of a record, or of a created_resources dict).
 
-    Reads C(created_resources), C(tasks) (each task's own created_resources, project_id and
-    region_id give the scope of its IDs), C(task_ids), and C(scopes) (a record's, or a module's
-    scopes of resources it adopted). Anything else in C(result) is ignored.
+    Reads C(created_resources), C(tasks) (each task's own created_resources, else its entry of
+    C(created_resources_by_task); its project_id and region_id, else the result's, give the scope of
+    its IDs), C(task_ids), and C(scopes) (a record's, or a module's scopes of resources it adopted).
+    Anything else in C(result) is ignored.
     """
     record = empty_record()
     if not isinstance(result, dict):
@@ -68,11 +69,15 @@ def record_from_result(result):
         for kind, ids in created.items():
             if isinstance(ids, list) and ids:
                 _add_ids(record["created_resources"], kind, ids)
+    # A compact task leaves its created_resources to created_resources_by_task, and gcore_request's leave
+    # the project and region of the call's path to the result's project_id and region_id.
+    by_task = result.get("created_resources_by_task")
+    by_task = by_task if isinstance(by_task, dict) else {}
     for task in result.get("tasks") or []:
         if not isinstance(task, dict):
             continue
-        scope = _scope(task.get("project_id"), task.get("region_id"))
-        resources = task.get("created_resources")
+        scope = _scope(task.get("project_id", result.get("project_id")), task.get("region_id", result.get("region_id")))
+        resources = task.get("created_resources", by_task.get(task.get("id")))
         if isinstance(resources, dict):
             for kind, ids in resources.items():
                 if isinstance(ids, list) and ids:

@@ -114,6 +114,30 @@ def _short(reason):
     return text if len(text) <= _REASON_CHARS else text[:_REASON_CHARS] + "..."
 
 
+def said_once(result, method, path):
+    """Say once what the calls of one run share, so a batch's result does not repeat it per call or task.
+
+    C(result)'s entries leave out method and path (given once at the top level, with the path's
+    project_id and region_id when it has them) and a C(json) that only repeats the entry's task_ids
+    (C({"tasks": [...]})). Returns what the calls say of every task they start, for the wait's compact
+    tasks (see compact_task): its data (the body sent) and the path's project and region.
+    """
+    result.update(method=method, path=path)
+    said = dict(data=Ellipsis)  # whatever the data: it is the body sent
+    scope = _SCOPE_RE.match(path)
+    if scope:
+        said.update(project_id=int(scope.group(1)), region_id=int(scope.group(2)))
+        result.update(project_id=said["project_id"], region_id=said["region_id"])
+    for entry in result["results"]:
+        entry.pop("method", None)
+        entry.pop("path", None)
+        answer = entry.get("json")
+        if isinstance(answer, dict) and list(answer) == ["tasks"] and isinstance(answer["tasks"], list) \
+                and [str(item).lower() for item in answer["tasks"]] == entry["task_ids"]:
+            del entry["json"]
+    return said
+
+
 class _Call(object):
     """One call of the module: what is sent and what came back."""
 
@@ -366,6 +390,7 @@ class RequestModule(GcoreModule):
         if self.params["bodies"] is None:  # one call: its answer at the top level too
             result["json"] = calls[0].answer
             result["status"] = calls[0].status
+        self.said_of_tasks = said_once(result, method, path)
         return result
 
     def describe_failure(self, calls, call):

@@ -16,7 +16,12 @@ from ansible_collections.gcore.tasks.plugins.module_utils._module import (
     project_region_argument_spec,
     task_ids_argument_spec,
 )
-from ansible_collections.gcore.tasks.plugins.module_utils._tasks import TASK_STATES, normalize_timestamp
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
+    TASK_STATES,
+    format_timestamp,
+    normalize_timestamp,
+    parse_http_date,
+)
 from ansible_collections.gcore.tasks.plugins.module_utils._wait_result import (
     FULL_TASKS_OPTION,
     MASK_OPTION,
@@ -62,7 +67,9 @@ class TaskInfoModule(GcoreModule):
         else:
             filters = self.filters()
             tasks = self.client.list_tasks(filters, limit=params["limit"])
-        return dict(changed=False, tasks=shown_tasks(params, tasks, compact=False))
+        api_date = parse_http_date(self.client.last_date)
+        return dict(changed=False, tasks=shown_tasks(params, tasks, compact=False),
+                    api_date=format_timestamp(api_date) if api_date is not None else None)
 
     def single(self, name):
         """The one project_id or region_id that the active endpoint takes."""

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import email.utils
 import re
 
 TASK_STATES = ("NEW", "RUNNING", "FINISHED", "ERROR")
@@ -28,6 +29,8 @@ _UTC = datetime.timezone.utc
 _RELATIVE_RE = re.compile(r"\A-(?:\d{1,9}[smhdw])+\Z")
 _RELATIVE_PART_RE = re.compile(r"(\d+)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# One HTTP date (RFC 7231 IMF-fixdate or RFC 2822) as a Date header holds it.
+_HTTP_DATE_RE = re.compile(r"[A-Za-z]{3}, [0-9]{1,2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [^,]+")
 _TIMESTAMP_RE = re.compile(
     r"\A([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]+))?)?"
     r"(?:[Zz]|([+-])([0-9]{2})(?::?([0-9]{2}))?)?)?\Z")
@@ -77,6 +80,40 @@ def parse_timestamp(value):
                                  microseconds, tzinfo=zone)
     except (ValueError, OverflowError):  # month 13, hour 25, an offset of 24 h or more...
         return None
+
+
+def parse_http_date(value):
+    """Parse an HTTP C(Date) header (C(Wed, 02 Dec 2026 14:37:26 GMT)); an aware datetime, or None.
+
+    A header sent twice (by the API and a proxy) comes joined with a comma: the last one counts.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    dates = _HTTP_DATE_RE.findall(value)
+    value = dates[-1] if dates else value
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)
+
+
+# The timestamps of a task, all on the API's clock.
+API_TIME_KEYS = ("created_on", "updated_on", "finished_on", "acknowledged_at")
+
+
+def api_now(client=None, tasks=()):
+    """The API's current time as well as it is known: the C(Date) of the client's latest answer,
+    else the newest timestamp among C(tasks); None when neither says. Ages of tasks are measured
+    on it, so a controller whose clock is off does not make fresh tasks look old."""
+    moment = parse_http_date(getattr(client, "last_date", None))
+    if moment is not None:
+        return moment
+    stamps = [parse_timestamp(task.get(key)) for task in tasks if isinstance(task, dict) for key in API_TIME_KEYS]
+    stamps = [stamp for stamp in stamps if stamp is not None]
+    return max(stamps) if stamps else None
 
 
 def format_timestamp(moment):
@@ -198,8 +235,9 @@ def present_task(task, mask_data=True):
     return shown
 
 
-# What a returned task keeps unless full_tasks is asked for: who it is, how it ended, what it created.
-COMPACT_TASK_KEYS = ("id", "task_type", "state", "project_id", "region_id", "error", "data", "created_resources")
+# What a waited task keeps unless full_tasks is asked for: who it is, how it ended. What it created is in
+# the wait's created_resources_by_task, once.
+COMPACT_TASK_KEYS = ("id", "task_type", "state", "project_id", "region_id", "error", "data")
 
 
 def without_empty_resources(task):
@@ -213,13 +251,17 @@ def without_empty_resources(task):
     return shown
 
 
-def compact_task(task):
-    """The task as a wait returns it by default: the COMPACT_TASK_KEYS that hold a value, and only the
-    non-empty lists of created_resources."""
+def compact_task(task, said=None):
+    """The task as a wait returns it by default: the COMPACT_TASK_KEYS that hold a value.
+
+    C(said) maps a key to what the module's own call already says of every task (a value, or
+    Ellipsis for any value): such a key is left out when the task holds that value.
+    """
     if not isinstance(task, dict):
         return task
-    task = without_empty_resources(task)
-    return dict((key, task[key]) for key in COMPACT_TASK_KEYS if task.get(key) is not None)
+    said = said or {}
+    return dict((key, task[key]) for key in COMPACT_TASK_KEYS if task.get(key) is not None
+                and not (key in said and (said[key] is Ellipsis or said[key] == task[key])))
 
 
 def task_summary(task_id, task):

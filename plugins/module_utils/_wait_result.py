@@ -50,17 +50,18 @@ def check_wait_options(module):
                     % module.params["progress_interval"])
 
 
-def shown_tasks(params, tasks, compact):
+def shown_tasks(params, tasks, compact, said=None):
     """Tasks as a module returns them, the one meaning of full_tasks for every module.
 
     C(data) is masked unless mask_task_data is false. With full_tasks true each task is whole;
     otherwise C(created_resources) keeps only its non-empty lists and, when C(compact) (a wait's
-    result), only the keys of COMPACT_TASK_KEYS that hold a value are kept.
+    result), only the keys of COMPACT_TASK_KEYS that hold a value are kept, less those C(said)
+    names (see compact_task): created_resources is the wait's created_resources_by_task.
     """
     tasks = [present_task(task, params.get("mask_task_data", True)) for task in tasks]
     if params.get("full_tasks"):
         return tasks
-    return [compact_task(task) if compact else without_empty_resources(task) for task in tasks]
+    return [compact_task(task, said) if compact else without_empty_resources(task) for task in tasks]
 
 
 def describe(summaries, with_error, read=()):
@@ -117,8 +118,11 @@ def wait_for_tasks(module, task_ids, hints=None):
 
     C(hints) maps a task ID to dict(project_id, region_id, submitted_at) from the call that
     created it (see TaskWaiter.seed). Progress lines go to the file an action plugin named.
-    Every created ID already known is in the outcome's result whatever happened.
+    Every created ID already known is in the outcome's result whatever happened. What the
+    module's call already says of every task (C(module.said_of_tasks), see compact_task) is left
+    out of the compact tasks.
     """
+    said = getattr(module, "said_of_tasks", None)
     timeout, interval = module.params["wait_timeout"], module.params["wait_sleep"]
     waiter = TaskWaiter(module.client, on_round=progress_reporter(module.params["progress_interval"]))
     for task_id, hint in (hints or {}).items():
@@ -126,9 +130,9 @@ def wait_for_tasks(module, task_ids, hints=None):
     try:
         pending = waiter.wait(task_ids, timeout, interval)
     except GcoreError as exc:
-        result = wait_result(module.params, task_ids, waiter, waiter.pending(task_ids))
+        result = wait_result(module.params, task_ids, waiter, waiter.pending(task_ids), said)
         return WaitOutcome(task_ids, result, str(exc), fatal=True, error=exc, noted=False)
-    result = wait_result(module.params, task_ids, waiter, pending)
+    result = wait_result(module.params, task_ids, waiter, pending, said)
     failed_message = "%d of %d task(s) failed: %s" % (
         len(result["failed_tasks"]), len(task_ids), describe(result["failed_tasks"], with_error=True))
     if pending:
@@ -156,10 +160,10 @@ def finish_wait(module, outcome, extra=None):
     return result
 
 
-def wait_result(params, task_ids, waiter, pending):
+def wait_result(params, task_ids, waiter, pending, said=None):
     """Everything known about the tasks: nothing a task created is left out, whatever happened.
 
-    C(tasks) holds each task compacted (see shown_tasks) unless full_tasks is true.
+    C(tasks) holds each task compacted (see shown_tasks; C(said) as there) unless full_tasks is true.
     """
     known = [waiter.tasks[task_id] for task_id in task_ids if task_id in waiter.tasks]
     created_resources, by_task = merge_created_resources(known)
@@ -172,7 +176,7 @@ def wait_result(params, task_ids, waiter, pending):
             failed.append(summary)
     return dict(
         changed=False,
-        tasks=shown_tasks(params, known, compact=True),
+        tasks=shown_tasks(params, known, compact=True, said=said),
         created_resources=created_resources,
         created_resources_by_task=by_task,
         failed_tasks=failed,

@@ -73,7 +73,8 @@ options:
       - 'What to delete. Any of
         a C(created_resources) dict (C({"volumes": [id, ...], "instances": [...]}));
         a registered result of any module of this collection (its C(created_resources), and its
-        C(tasks) for the project and region of each ID), a loop''s registered result included;
+        C(tasks) with C(created_resources_by_task) for the project and region of each ID), a loop''s
+        registered result included;
         the C(gcore_created_record) fact;
         or a list of these (in a C(rescue), for example C([gcore_created_record, ansible_failed_result])).'
       - An empty value deletes nothing.

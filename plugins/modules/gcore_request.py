@@ -47,8 +47,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - A C(GET) runs as usual. Write calls are not sent; the module reports C(changed) and, in
-        RV(results), what each call would send (method, path, body with secrets masked).
+      - A C(GET) runs as usual. Write calls are not sent; the module reports C(changed), RV(method) and
+        RV(path), and in RV(results) the body each call would send (secrets masked).
       - With O(unique_by), check mode reads the list as a real run would, so bodies that match an
         existing resource return its real ID (in RV(created_resources) and C(existing)) and are not
         C(changed); bodies that would be created are marked C(would_send), and the kind's key is in
@@ -268,6 +268,8 @@ RETURN = r"""
 results:
   description:
     - One entry per call, in the order of O(bodies) (one entry for O(body) or no body).
+    - The calls share one method and path, returned once as RV(method) and RV(path); an entry's
+      answer is in C(json) only when it says more than its C(task_ids).
   returned: always
   type: list
   elements: dict
@@ -276,18 +278,10 @@ results:
       description: The position of the call's body in O(bodies) (0 for a single call).
       type: int
       returned: always
-    method:
-      description: The HTTP method.
-      type: str
-      returned: always
-    path:
-      description: The path sent (or, in check mode, that would be sent), placeholders filled in.
-      type: str
-      returned: always
     body:
       description:
         - The body that would be sent, values of sensitive keys masked.
-        - Outside check mode bodies are not echoed back; RV(tasks) hold each task's C(data).
+        - Outside check mode bodies are not echoed back; with O(full_tasks=true), RV(tasks) hold each task's C(data).
       type: dict
       returned: in check mode
     sent:
@@ -299,9 +293,11 @@ results:
       type: int
       returned: always
     json:
-      description: The decoded answer; null when there was none or it was empty.
+      description:
+        - The decoded answer; null when there was none or it was empty.
+        - 'Left out when the answer is only C({"tasks": [...]}) with the IDs in C(task_ids).'
       type: raw
-      returned: always
+      returned: unless the answer only names the entry's task_ids
     task_ids:
       description: The task IDs the answer of a write call names.
       type: list
@@ -334,13 +330,8 @@ results:
       returned: when the call failed
   sample:
     - index: 0
-      method: POST
-      path: /cloud/v1/volumes/1/76
       sent: true
       status: 200
-      json:
-        tasks:
-          - 26986bc0-748a-4448-b836-0a2aa465eb06
       task_ids:
         - 26986bc0-748a-4448-b836-0a2aa465eb06
 json:
@@ -355,6 +346,29 @@ status:
   returned: when O(bodies) is not given
   type: int
   sample: 200
+method:
+  description: The HTTP method of the call(s).
+  returned: always
+  type: str
+  sample: POST
+path:
+  description: The path of the call(s), sent or (in check mode) that would be sent, placeholders filled in.
+  returned: always
+  type: str
+  sample: /cloud/v1/volumes/1/76
+project_id:
+  description:
+    - The project of O(path) (its first integer segment after C(/cloud/vN/)), when it has one.
+    - RV(tasks) leave out a C(project_id) equal to it.
+  returned: when O(path) names a project and a region
+  type: int
+  sample: 1
+region_id:
+  description:
+    - The region of O(path), when it has one. RV(tasks) leave out a C(region_id) equal to it.
+  returned: when O(path) names a project and a region
+  type: int
+  sample: 76
 task_ids:
   description: Every task ID of every answer, in the order of the calls, without duplicates.
   returned: always
@@ -363,7 +377,12 @@ task_ids:
   sample:
     - 26986bc0-748a-4448-b836-0a2aa465eb06
 tasks:
-  description: As for M(gcore.tasks.gcore_task_wait); the last state read of each task.
+  description:
+    - As for M(gcore.tasks.gcore_task_wait); the last state read of each task.
+    - Compact unless O(full_tasks=true), and besides what M(gcore.tasks.gcore_task_wait) leaves out, a
+      compact task leaves out what the call says already, once, namely its C(data) (the body sent, see
+      RV(results)) and a C(project_id) and C(region_id) equal to RV(project_id) and RV(region_id). What
+      it created is in RV(created_resources_by_task).
   returned: when it waited
   type: list
   elements: dict

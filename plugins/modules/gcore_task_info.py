@@ -162,6 +162,16 @@ tasks:
       created_resources:
         volumes:
           - 726ecfcc-7fd0-4e30-a86e-7892524aa483
+api_date:
+  description:
+    - The API's clock when it answered, that is the C(Date) header of its latest answer, in ISO 8601 UTC;
+      null when the API sent none.
+    - Measure the age of the tasks from it rather than from the controller's clock, which may be off; the
+      P(gcore.tasks.task_ages#filter) filter takes it as C(now), as the C(gcore.tasks.task_report) role does.
+  returned: success
+  type: str
+  sample: "2026-05-23T05:07:45.000000Z"
+  version_added: 0.2.0
 failure:
   description:
     - The API error that stopped the module (status, method, path, url called without credentials,

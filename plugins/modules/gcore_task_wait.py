@@ -168,7 +168,8 @@ tasks:
   description:
     - The last state read of each task, in the order of O(task_ids); tasks never read (for example
       unknown to the API) are left out.
-    - Compact unless O(full_tasks=true) (see there); the sample is a compact task.
+    - Compact unless O(full_tasks=true) (see there); the sample is a compact task. A compact task
+      leaves what it created to RV(created_resources_by_task).
   returned: always
   type: list
   elements: dict
@@ -178,9 +179,6 @@ tasks:
       state: FINISHED
       project_id: 1
       region_id: 76
-      created_resources:
-        volumes:
-          - 726ecfcc-7fd0-4e30-a86e-7892524aa483
 created_resources:
   description:
     - The IDs the tasks created, by resource type (C(instances), C(volumes), C(floatingips),

@@ -34,9 +34,11 @@ def test_one_body_is_sent_once_and_its_task_waited_with_the_created_id_returned(
     assert result["status"] == 200 and result["json"]["tasks"] == result["task_ids"]
     (task_id,) = result["task_ids"]
     (call,) = result["results"]
-    assert (call["status"], call["task_ids"], call["sent"]) == (200, [task_id], True)
-    assert call["path"] == "/cloud/v1/volumes/7/76"
-    assert [task["id"] for task in result["tasks"]] == [task_id]
+    assert call == dict(index=0, sent=True, status=200, task_ids=[task_id]), "json only repeated task_ids"
+    assert (result["method"], result["path"], result["project_id"], result["region_id"]) == (
+        "POST", "/cloud/v1/volumes/7/76", 7, 76), "said once for every call"
+    assert result["tasks"] == [dict(id=task_id, task_type="create_volume", state="FINISHED")], \
+        "the body (data) and the path's project and region are not repeated per task"
     assert result["tasks"][0]["state"] == "FINISHED"
     (volume_id,) = result["created_resources"]["volumes"]
     assert result["created_resources_by_task"] == {task_id: {"volumes": [volume_id]}}
@@ -56,8 +58,9 @@ def test_bodies_are_one_post_each_on_a_few_keep_alive_connections_with_results_i
     results = run.result["results"]
     assert [call["index"] for call in results] == list(range(24))
     assert all("body" not in call for call in results), "bodies are not echoed back outside check mode"
-    by_id = dict((task["id"], task) for task in run.result["tasks"])
-    assert [by_id[call["task_ids"][0]]["data"]["name"] for call in results] == names
+    by_task = run.result["created_resources_by_task"]
+    created = dict((item["id"], item["name"]) for item in sandbox.resources(kind="volumes"))
+    assert [created[by_task[call["task_ids"][0]]["volumes"][0]] for call in results] == names
     assert run.result["task_ids"] == [call["task_ids"][0] for call in results]
     assert len(run.result["created_resources"]["volumes"]) == 24
     posts = [entry for entry in sandbox.requests() if entry["method"] == "POST"]
@@ -87,7 +90,7 @@ def test_check_mode_sends_no_write_and_shows_each_body_with_secrets_masked(sandb
     assert run.result["changed"] is True
     assert sandbox.counters()["total"] == 0
     first, second = run.result["results"]
-    assert (first["method"], first["path"], first["sent"]) == ("POST", "/cloud/v1/volumes/1/76", False)
+    assert (run.result["method"], run.result["path"], first["sent"]) == ("POST", "/cloud/v1/volumes/1/76", False)
     assert first["body"]["name"] == "a-1" and first["body"]["password"] == "********"
     assert second["body"]["user_data"] == "********"
     assert run.result["task_ids"] == [] and "created_resources" not in run.result
@@ -235,7 +238,7 @@ def test_placeholders_fall_back_to_the_sdks_environment_variables(sandbox, colle
     run = request(sandbox, collections_path, method="POST", path=VOLUMES, body=volume("from-env"),
                   env={"GCORE_CLOUD_PROJECT_ID": "12", "GCORE_CLOUD_REGION_ID": "34"})
     assert not run.failed, run
-    assert run.result["results"][0]["path"] == "/cloud/v1/volumes/12/34"
+    assert (run.result["path"], run.result["project_id"], run.result["region_id"]) == ("/cloud/v1/volumes/12/34", 12, 34)
     assert sandbox.requests()[0]["path"] == "/cloud/v1/volumes/12/34"
 
 

@@ -217,7 +217,9 @@ def test_timestamps_with_offsets_fractions_or_no_zone_are_read_and_ordered_by_ti
         # 05:35Z, running for 300 s
         task(ids[3], "RUNNING", "2026-05-23T07:35:00+02:00", updated_on="2026-05-23T05:40:00Z"),
     ]
-    sandbox.add_fault(route="GET /cloud/v1/tasks", status=200, times=None, body={"count": 4, "results": listed})
+    # The API's clock when it answered (gcore_task_info's api_date) is the newest timestamp shown, 05:40Z.
+    sandbox.add_fault(route="GET /cloud/v1/tasks", status=200, times=None, body={"count": 4, "results": listed},
+                      headers={"Date": "Sat, 23 May 2026 05:40:00 GMT"})
     run = run_playbook(REPORT, extra_vars={"report_dir": str(tmp_path / "reports")})
     assert run.rc == 0, run.stdout + run.stderr
     report = json.loads((tmp_path / "reports" / "gcore-task-report.json").read_text())

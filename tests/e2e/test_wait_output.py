@@ -54,10 +54,54 @@ def test_a_failed_wait_over_100_tasks_prints_at_most_40_kb_naming_the_failed_tas
     assert "ansible_facts" not in result, "facts are only set on success; a rescue reads the registered result"
     created = [i for task_id in ids if task_id != bad for i in sandbox.task(task_id)["created_resources"]["instances"]]
     assert result["created_resources"] == {"instances": created}, "every created ID is still returned"
-    assert len(result["tasks"]) == 100 and all(
-        task.get("created_resources", {}) == result["created_resources_by_task"].get(task["id"], {})
-        for task in result["tasks"])
-    assert not [task for task in result["tasks"] for ids in (task.get("created_resources") or {}).values() if not ids]
+    assert len(result["tasks"]) == 100 and not [task for task in result["tasks"] if "created_resources" in task], \
+        "what a task created is in created_resources_by_task, once"
+    assert result["created_resources_by_task"] == dict(
+        (task_id, {"instances": sandbox.task(task_id)["created_resources"]["instances"]})
+        for task_id in ids if task_id != bad)
+
+
+FAILED_REQUEST = """
+- name: A request over many bodies, one of which is refused
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Create the volumes
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v1/volumes/{project_id}/{region_id}
+        project_id: 1
+        region_id: 76
+        bodies: "{{ bodies }}"
+        wait_sleep: 0.2
+"""
+
+
+def test_a_failed_request_over_100_bodies_prints_at_most_40_kb_and_keeps_what_each_call_did(run_playbook, sandbox):
+    # Waves of 1, 2, 4, then 8 calls: bodies[99] is in the last wave, so the 99 others are accepted.
+    bodies = [dict(source="new-volume", name="data-%03d" % index, size=1) for index in range(99)]
+    bodies.append(dict(source="new-volume", name="reject-100", size=1))
+    run = run_playbook(FAILED_REQUEST, extra_vars={"bodies": bodies})
+    assert run.rc == 2, run.stdout + run.stderr
+    size = len(run.stdout.encode("utf-8"))
+    assert size <= MAX_FAILED_OUTPUT, "the failed request printed %d bytes" % size
+    result = run.result("Create the volumes")["result"]
+    assert result["msg"].startswith("bodies[99] (call 100 of 100): POST /cloud/v1/volumes/1/76 failed: HTTP 422")
+    assert "99 call(s) accepted, 0 not sent" in result["msg"]
+    assert (result["method"], result["path"], result["project_id"], result["region_id"]) == (
+        "POST", "/cloud/v1/volumes/1/76", 1, 76)
+    accepted, refused = result["results"][:99], result["results"][99]
+    assert [call["index"] for call in result["results"]] == list(range(100))
+    assert all(set(call) == {"index", "sent", "status", "task_ids"} and call["status"] == 200 for call in accepted)
+    assert (refused["status"], refused["task_ids"], refused["error"]["exception_class"]) == (422, [], "ValidationError")
+    assert result["task_ids"] == [call["task_ids"][0] for call in accepted]
+    assert [task["id"] for task in result["tasks"]] == result["task_ids"]
+    assert all(task == dict(id=task["id"], task_type="create_volume", state="FINISHED") for task in result["tasks"])
+    names = dict((item["id"], item["name"]) for item in sandbox.resources(kind="volumes"))
+    by_task = result["created_resources_by_task"]
+    assert [names[by_task[call["task_ids"][0]]["volumes"][0]] for call in accepted] == [
+        body["name"] for body in bodies[:99]], "each body's call, task and volume are linked"
+    assert sorted(result["created_resources"]["volumes"]) == sorted(names)
 
 
 def test_full_tasks_returns_every_field_of_every_task_as_the_api_sent_it(run_playbook, sandbox):

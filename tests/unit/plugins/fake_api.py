@@ -23,6 +23,8 @@ class FakeApi(object):
     as it is. C(failures): errors to raise, one per request, before answering.
     """
 
+    last_date = None  # as GcoreClient: the Date header of the latest answer
+
     def __init__(self, tasks=()):
         self.now = 0.0
         self.tasks = {}

@@ -5,6 +5,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import email.utils
 import json
 import socket
@@ -21,6 +22,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._errors import (
     MaybeProcessedError,
     NoAnswerError,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._tasks import parse_http_date
 from ansible_collections.gcore.tasks.plugins.module_utils._version import COLLECTION_VERSION
 
 KEY = "unit-test-key-7f3a"
@@ -37,6 +39,19 @@ def test_requests_carry_the_api_key_scheme_and_a_user_agent_naming_the_collectio
     assert headers["Authorization"] == "APIKey " + KEY
     assert headers["User-Agent"].startswith("gcore.tasks/%s " % COLLECTION_VERSION)
     assert server.seen[0]["path"] == "/cloud/v1/tasks/" + TASK_ID
+
+
+def test_the_client_keeps_the_date_header_of_its_latest_answer_errors_included(server):
+    server.script = [(200, {"Date": "Wed, 02 Dec 2026 14:17:26 GMT"}, {"id": TASK_ID}),
+                     (404, {"Date": "Wed, 02 Dec 2026 14:17:27 GMT"}, {"exception_class": "TaskNotFound"})]
+    client = client_for(server)
+    assert client.last_date is None
+    client.get_task(TASK_ID)
+    # The test server sends its own Date before the scripted one; the last one is the API's.
+    assert parse_http_date(client.last_date) == datetime.datetime(2026, 12, 2, 14, 17, 26, tzinfo=datetime.timezone.utc)
+    with pytest.raises(GcoreError):
+        client.get_task(TASK_ID)
+    assert parse_http_date(client.last_date) == datetime.datetime(2026, 12, 2, 14, 17, 27, tzinfo=datetime.timezone.utc)
 
 
 def test_list_filters_are_sent_as_repeated_keys_and_booleans_as_lowercase(server):

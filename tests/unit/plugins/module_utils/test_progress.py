@@ -23,11 +23,12 @@ IDS = ["26986bc0-748a-4448-b836-0a2aa465eb0%d" % number for number in range(6)]
 
 
 class Waited(object):
-    """What a TaskWaiter holds after a round: tasks read and vanished tasks."""
+    """What a TaskWaiter holds after a round: tasks read and vanished tasks, and its client."""
 
-    def __init__(self, tasks, vanished=()):
+    def __init__(self, tasks, vanished=(), last_date=None):
         self.tasks = dict((task["id"], task) for task in tasks)
         self.vanished = dict((task_id, "404") for task_id in vanished)
+        self.client = type("Client", (object,), dict(last_date=last_date))()
 
 
 def task(number, state, task_type="create_vm", age=None, data=None):
@@ -113,3 +114,26 @@ def test_no_reporter_without_an_action_plugin_or_with_interval_0(tmp_path):
     assert progress_reporter(60, environ={}) is None
     assert progress_reporter(0, environ={PROGRESS_FILE_ENV: path}) is None
     assert progress_reporter(60, environ={PROGRESS_FILE_ENV: path}).path == path
+
+
+def test_ages_are_measured_on_the_apis_clock_from_its_date_header_not_the_controllers():
+    # The API's clock is 20 minutes behind the controller's: a task it made 30 s ago is 30 s old.
+    api_now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
+    created = (api_now - datetime.timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    waiter = Waited([{"id": IDS[0], "state": "NEW", "task_type": "create_vm", "created_on": created}],
+                    last_date=api_now.strftime("%a, %d %b %Y %H:%M:%S GMT"))
+    line = progress_line(waiter, IDS[:1], IDS[:1])
+    assert line in ("0/1 tasks ended; waiting on 1: create_vm NEW for 30s",
+                    "0/1 tasks ended; waiting on 1: create_vm NEW for 29s"), line  # the Date header drops the fraction
+
+
+def test_without_a_date_header_ages_are_measured_from_the_newest_timestamp_the_api_returned():
+    api_now = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
+
+    def stamp(seconds):
+        return (api_now - datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+
+    waiter = Waited([{"id": IDS[0], "state": "RUNNING", "task_type": "create_vm", "created_on": stamp(100)},
+                     {"id": IDS[1], "state": "FINISHED", "task_type": "create_vm", "created_on": stamp(90),
+                      "updated_on": stamp(10), "finished_on": stamp(10)}])
+    assert progress_line(waiter, IDS[:2], IDS[:1]) == "1/2 tasks ended; waiting on 1: create_vm RUNNING for 1m30s"

@@ -35,6 +35,19 @@ def test_a_wait_result_gives_ids_scopes_and_lower_case_task_ids():
     assert record["task_ids"] == [TASK_A]
 
 
+def test_compact_tasks_give_their_ids_scopes_through_created_resources_by_task_and_the_results_scope():
+    compact = dict(
+        created_resources=dict(volumes=["v1", "v2", "v3"]),
+        created_resources_by_task={TASK_A: dict(volumes=["v1", "v2"]), TASK_B: dict(volumes=["v3"])},
+        project_id=1, region_id=76,  # gcore_request: its path's scope, which its compact tasks leave out
+        tasks=[dict(id=TASK_A), dict(id=TASK_B, project_id=2, region_id=8)],
+    )
+    record = record_from_result(compact)
+    assert record["scopes"] == {"v1": dict(project_id=1, region_id=76), "v2": dict(project_id=1, region_id=76),
+                                "v3": dict(project_id=2, region_id=8)}
+    assert record["task_ids"] == [TASK_A, TASK_B]
+
+
 def test_merging_keeps_first_seen_order_without_duplicates():
     later = dict(created_resources=dict(volumes=["v2", "v3"], networks=["n1"]), task_ids=[TASK_B],
                  scopes={"n1": dict(project_id=2, region_id=8)})

@@ -11,6 +11,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._request import (
     all_values,
     answer_task_ids,
     path_problem,
+    said_once,
     sensitive_values,
 )
 
@@ -72,3 +73,30 @@ def test_answer_tasks_given_as_one_string_is_one_task_id_not_dropped():
 def test_answer_tasks_of_another_shape_is_refused_not_dropped(tasks):
     with pytest.raises(ValueError, match="not a list of task IDs"):
         answer_task_ids({"tasks": tasks})
+
+
+def test_said_once_moves_method_and_path_to_the_top_and_drops_an_answer_that_only_repeats_task_ids():
+    task = "26986bc0-748a-4448-b836-0a2aa465eb06"
+    result = dict(results=[
+        dict(index=0, method="POST", path="/cloud/v1/volumes/1/76", sent=True, status=200,
+             json={"tasks": [task.upper()]}, task_ids=[task]),
+        dict(index=1, method="POST", path="/cloud/v1/volumes/1/76", sent=True, status=200,
+             json={"tasks": [task], "note": "kept: it says more"}, task_ids=[task]),
+        dict(index=2, method="POST", path="/cloud/v1/volumes/1/76", sent=True, status=422, json=None, task_ids=[]),
+    ])
+    said = said_once(result, "POST", "/cloud/v1/volumes/1/76")
+    assert said == dict(data=Ellipsis, project_id=1, region_id=76)
+    assert (result["method"], result["path"], result["project_id"], result["region_id"]) == (
+        "POST", "/cloud/v1/volumes/1/76", 1, 76)
+    assert result["results"] == [
+        dict(index=0, sent=True, status=200, task_ids=[task]),
+        dict(index=1, sent=True, status=200, json={"tasks": [task], "note": "kept: it says more"}, task_ids=[task]),
+        dict(index=2, sent=True, status=422, json=None, task_ids=[]),
+    ]
+
+
+def test_said_once_of_a_path_without_project_and_region_says_only_the_data():
+    result = dict(results=[dict(index=0, method="GET", path="/cloud/v1/regions", sent=True, status=200,
+                                json={"results": []}, task_ids=[])])
+    assert said_once(result, "GET", "/cloud/v1/regions") == dict(data=Ellipsis)
+    assert "project_id" not in result and result["results"][0]["json"] == {"results": []}

@@ -17,10 +17,13 @@ import pytest
 
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
     MASK,
+    api_now,
+    compact_task,
     mask_sensitive,
     merge_created_resources,
     normalize_task_ids,
     normalize_timestamp,
+    parse_http_date,
     parse_timestamp,
     present_task,
 )
@@ -91,6 +94,16 @@ def test_union_of_created_resources_keeps_every_id_once_and_skips_empty_and_null
     union, by_task = merge_created_resources(tasks)
     assert union == {"volumes": ["v1", "v2"], "projects": [7]}
     assert by_task == {"t1": {"volumes": ["v1"]}, "t3": {"volumes": ["v2", "v1"], "projects": [7]}}
+
+
+def test_a_compact_task_leaves_out_created_resources_empty_keys_and_what_the_call_said():
+    task = dict(id=ID_A, task_type="create_volume", state="FINISHED", project_id=1, region_id=76, error=None,
+                data={"name": "v"}, created_resources={"volumes": ["v1"]}, created_on="2026-05-23T05:07:31")
+    assert compact_task(task) == dict(id=ID_A, task_type="create_volume", state="FINISHED", project_id=1,
+                                      region_id=76, data={"name": "v"})
+    said = dict(data=Ellipsis, project_id=1, region_id=8)
+    assert compact_task(task, said) == dict(id=ID_A, task_type="create_volume", state="FINISHED",
+                                            region_id=76), "a value other than the one said is kept"
 
 
 def test_sensitive_values_are_masked_at_any_depth_and_others_kept():
@@ -193,3 +206,24 @@ def test_timestamps_parse_the_same_on_python_3_9_as_here():
     assert old == here
     assert old[4] == "2026-05-23T05:07:31.123400+00:00" and old[5] == "2026-05-23T05:07:31.123450+00:00"
     assert old[-3:] == [None, None, "2026-05-23T00:00:00+00:00"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Wed, 02 Dec 2026 14:37:26 GMT", datetime.datetime(2026, 12, 2, 14, 37, 26, tzinfo=datetime.timezone.utc)),
+    ("Wed, 02 Dec 2026 17:37:26 +0300", datetime.datetime(2026, 12, 2, 14, 37, 26, tzinfo=datetime.timezone.utc)),
+    ("Wed, 02 Dec 2026 14:37:26 -0000", datetime.datetime(2026, 12, 2, 14, 37, 26, tzinfo=datetime.timezone.utc)),
+    ("Wed, 02 Dec 2026 16:00:00 GMT, Wed, 02 Dec 2026 14:37:26 GMT",
+     datetime.datetime(2026, 12, 2, 14, 37, 26, tzinfo=datetime.timezone.utc)),
+    ("yesterday", None), ("", None), (None, None), (1764686246, None),
+])
+def test_http_dates_parse_to_aware_utc_moments_and_anything_else_to_none(value, expected):
+    assert parse_http_date(value) == expected
+
+
+def test_the_apis_now_is_its_date_header_else_the_newest_timestamp_of_the_tasks_else_unknown():
+    client = type("Client", (object,), dict(last_date="Wed, 02 Dec 2026 14:37:26 GMT"))()
+    tasks = [dict(created_on="2026-12-02T14:00:00", finished_on="2026-12-02T14:10:00+03:00"),
+             dict(created_on="2026-12-02T13:30:00Z", updated_on="2026-12-02T14:05:00.5"), "not a task"]
+    assert api_now(client, tasks) == datetime.datetime(2026, 12, 2, 14, 37, 26, tzinfo=datetime.timezone.utc)
+    assert api_now(None, tasks) == datetime.datetime(2026, 12, 2, 14, 5, 0, 500000, tzinfo=datetime.timezone.utc)
+    assert api_now(None, []) is None

@@ -100,7 +100,7 @@ def test_wait_returns_created_ids_of_every_task_and_sets_facts():
     assert result["created_resources_by_task"] == {ID_A: {"volumes": ["v1"]}, ID_B: {"volumes": ["v2", "v1"]}}
     assert [item["id"] for item in result["tasks"]] == [ID_B, ID_A]
     assert result["tasks"][1] == {"id": ID_A, "task_type": "create_volume", "state": "FINISHED", "project_id": 1,
-                                  "region_id": 76, "created_resources": {"volumes": ["v1"]}}
+                                  "region_id": 76}, "what a task created is in created_resources_by_task, once"
     assert result["ansible_facts"] == {"gcore_created_resources": result["created_resources"],
                                        "gcore_created_resources_by_task": result["created_resources_by_task"],
                                        "gcore_task_ids": [ID_B, ID_A]}
@@ -117,11 +117,12 @@ def test_wait_fails_on_an_error_task_and_keeps_the_other_tasks_ids():
     assert "ansible_facts" not in result, "Ansible drops facts from a failed result; a rescue reads the result"
 
 
-def test_wait_returns_tasks_without_empty_created_resources_lists_unless_full_tasks_is_asked_for():
+def test_wait_returns_compact_tasks_without_created_resources_unless_full_tasks_is_asked_for():
     client = FakeClient([task(ID_A, created=["v1"]), task(ID_B, data={"name": "vm", "password": "hunter2"})])
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B]}, client)
     assert not failed
-    assert [item["created_resources"] for item in result["tasks"]] == [{"volumes": ["v1"]}, {}]
+    assert not [item for item in result["tasks"] if "created_resources" in item]
+    assert result["created_resources_by_task"] == {ID_A: {"volumes": ["v1"]}}
     assert result["tasks"][1]["data"] == {"name": "vm", "password": "********"}
     assert not [key for item in result["tasks"] for key, value in item.items() if value is None]
     result, failed = run_module(gcore_task_wait.main, {"task_ids": [ID_A, ID_B], "full_tasks": True}, client)
@@ -248,6 +249,16 @@ def test_info_lists_with_every_filter_normalized():
         "project_id": [1], "region_id": [76, 77], "state": ["ERROR"], "task_type": "create_vm",
         "is_acknowledged": False, "order_by": "asc", "from_timestamp": "2026-05-23T05:00:00.000000Z",
         "to_timestamp": "2026-05-24T00:00:00.000000Z"}, 5)]
+
+
+def test_info_returns_the_date_of_the_apis_latest_answer_as_api_date_in_utc():
+    client = FakeClient([task(ID_A)])
+    client.last_date = "Wed, 02 Dec 2026 17:17:26 +0300"
+    result, failed = run_module(gcore_task_info.main, {"task_ids": [ID_A]}, client)
+    assert not failed and result["api_date"] == "2026-12-02T14:17:26.000000Z"
+    client.last_date = None  # an API (or proxy) that sends no Date header
+    result, failed = run_module(gcore_task_info.main, {"task_ids": [ID_A]}, client)
+    assert not failed and result["api_date"] is None
 
 
 def test_info_active_reads_the_active_endpoint_of_one_project_and_region():
