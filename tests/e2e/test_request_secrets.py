@@ -119,3 +119,47 @@ def test_secrets_of_bodies_and_the_key_never_appear_at_vvvv_while_the_rest_of_a_
     assert "visible-lb-2" in json.dumps(run.result("Bodies with nested secrets")["result"]["invocation"])
     checked = run.result("Check mode shows what it would send, masked")["result"]
     assert checked["results"][0]["body"] == {"name": "visible-check", "password": "********"}
+
+
+RERUN_PLAYBOOK = """
+- name: unique_by, --diff and gcore_cleanup with a secret in the body, at -vvvv
+  hosts: localhost
+  gather_facts: false
+  vars:
+    password: "%s"
+  module_defaults:
+    gcore.tasks.gcore_request: {project_id: 1, region_id: 76, wait_sleep: 0.3, wait_timeout: 30}
+    gcore.tasks.gcore_cleanup: {project_id: 1, region_id: 76, wait_sleep: 0.3, wait_timeout: 30}
+  tasks:
+    - name: An instance with a password, found by name on a rerun
+      gcore.tasks.gcore_request:
+        method: POST
+        path: /cloud/v2/instances/{project_id}/{region_id}
+        body: {name: visible-unique-vm, flavor: g1-standard-2-4, password: "{{ password }}",
+               interfaces: [{type: external}]}
+        unique_by: [name]
+
+    - name: Delete what the run created or found
+      gcore.tasks.gcore_cleanup:
+        created: "{{ gcore_created_record }}"
+      when: cleanup | default(false) | bool
+""" % PASSWORD
+
+
+def test_unique_by_diff_and_cleanup_never_show_the_key_or_the_bodys_secrets_at_vvvv(run_playbook, sandbox):
+    checked = run_playbook(RERUN_PLAYBOOK, check=True, verbosity=4, args=("--diff",))
+    created = run_playbook(RERUN_PLAYBOOK, verbosity=4)
+    rerun = run_playbook(RERUN_PLAYBOOK, verbosity=4, extra_vars={"cleanup": True})
+    for run in (checked, created, rerun):
+        assert run.rc == 0, run.stdout[-3000:] + run.stderr
+        everything = run.stdout + run.stderr + json.dumps(run.results)
+        assert API_KEY not in everything and PASSWORD not in everything
+    # The secret reached the API once (one create), so it was there to leak.
+    assert sum(PASSWORD in entry["body"] for entry in sandbox.requests()) == 1
+    # --diff shows the body that would be sent, the password masked, the rest readable.
+    diff = checked.result("An instance with a password, found by name on a rerun")["result"]["diff"]
+    assert diff[0]["after"]["name"] == "visible-unique-vm" and diff[0]["after"]["password"] == "********"
+    adopted = rerun.result("An instance with a password, found by name on a rerun")["result"]
+    assert adopted["changed"] is False and adopted["results"][0]["existing"]["name"] == "visible-unique-vm"
+    deleted = rerun.result("Delete what the run created or found")["result"]
+    assert deleted["deleted"]["instances"] == adopted["created_resources"]["instances"]
