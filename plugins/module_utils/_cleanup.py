@@ -19,9 +19,8 @@ import datetime
 import random
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import POOL_MAXSIZE
+from ansible_collections.gcore.tasks.plugins.module_utils._client import each_concurrently
 from ansible_collections.gcore.tasks.plugins.module_utils._errors import MAYBE_PROCESSED, GcoreError
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import KINDS, PARTS
 from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreModule, project_region_argument_spec
@@ -207,12 +206,7 @@ class Cleanup(object):
 
     def _each(self, targets, action):
         """Run C(action) on every target, concurrently over the client's pool (bounded by POOL_MAXSIZE)."""
-        if len(targets) <= 1:
-            for target in targets:
-                action(target)
-            return
-        with ThreadPoolExecutor(max_workers=min(POOL_MAXSIZE, len(targets))) as pool:
-            list(pool.map(action, targets))
+        each_concurrently(targets, action)
 
     def resolve_names(self, targets):
         """Find the name of each target of a kind addressed by name (k8s clusters) by listing its scope.

@@ -15,6 +15,7 @@ import sys
 import time
 import traceback
 
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 try:
@@ -76,6 +77,16 @@ def api_url_hint(error):
     url = error.url or error.path
     root = url[:-len(error.path)] if error.url and error.path and url.endswith(error.path) else None
     return "%s. Check %s; then check the task IDs" % (url, api_url_advice(root))
+
+
+def each_concurrently(items, action):
+    """[action(item) for item in items], at most POOL_MAXSIZE at a time over the client's one pool;
+    a single item runs in this thread."""
+    items = list(items)
+    if len(items) <= 1:
+        return [action(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(POOL_MAXSIZE, len(items))) as pool:
+        return list(pool.map(action, items))
 
 
 def jittered(seconds, draw):

@@ -10,9 +10,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.gcore.tasks.plugins.module_utils._client import READ_CONCURRENCY
+from ansible_collections.gcore.tasks.plugins.module_utils._client import each_concurrently
 from ansible_collections.gcore.tasks.plugins.module_utils._errors import GcoreError
 from ansible_collections.gcore.tasks.plugins.module_utils._module import (
     GcoreModule,
@@ -95,7 +94,7 @@ def acknowledge_all_pairs(tasks, project_ids, region_ids):
 
 
 def acknowledge_each(client, task_ids):
-    """Acknowledge C(task_ids), READ_CONCURRENCY at a time on the client's pool; none starts after a failure.
+    """Acknowledge C(task_ids), at most POOL_MAXSIZE at a time on the client's pool; none starts after a failure.
 
     Returns (the acknowledged tasks in the order of C(task_ids), the first GcoreError or None).
     """
@@ -112,9 +111,7 @@ def acknowledge_each(client, task_ids):
             outcomes[task_id] = exc
             stop.set()
 
-    if task_ids:
-        with ThreadPoolExecutor(max_workers=min(READ_CONCURRENCY, len(task_ids))) as pool:
-            list(pool.map(acknowledge_one, task_ids))
+    each_concurrently(task_ids, acknowledge_one)
     done = [outcomes[task_id] for task_id in task_ids if isinstance(outcomes.get(task_id), dict)]
     errors = [outcome for outcome in outcomes.values() if isinstance(outcome, GcoreError)]
     return done, (errors[0] if errors else None)

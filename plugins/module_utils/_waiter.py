@@ -13,12 +13,11 @@ __metaclass__ = type
 
 import datetime
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.gcore.tasks.plugins.module_utils._client import (
     MAX_PAGE_SIZE,
-    READ_CONCURRENCY,
     api_url_hint,
+    each_concurrently,
 )
 from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, GcoreError, MalformedAnswerError
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
@@ -423,11 +422,7 @@ class RoundReader(object):
         task_ids = list(dict.fromkeys(task_ids))
         if not task_ids:
             return
-        if len(task_ids) == 1:
-            outcomes = [self._read_one(task_ids[0])]
-        else:
-            with ThreadPoolExecutor(max_workers=min(READ_CONCURRENCY, len(task_ids))) as pool:
-                outcomes = list(pool.map(self._read_one, task_ids))
+        outcomes = each_concurrently(task_ids, self._read_one)
         errors = [error for error in outcomes if error is not None]
         if errors:
             # A wait-ending error wins over one a later round may get past.
