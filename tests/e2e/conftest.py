@@ -97,6 +97,30 @@ class PlaybookRun(object):
         return matches[-1]
 
 
+def playbook_command(tmp_path, sandbox, collections_path, playbook, log):
+    """The ansible-playbook command line and environment that run C(playbook) on localhost against the
+    sandbox, each task's result going to the JSON-lines file C(log)."""
+    inventory = tmp_path / "inventory.ini"
+    inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+    environment = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=collections_path,
+        ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"),
+        ANSIBLE_CALLBACKS_ENABLED="result_log",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
+        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
+        # async results under the test's own directory: "~/.ansible_async" depends on whose
+        # home the remote shell and async_status each resolve (a CI user's HOME may be empty).
+        ANSIBLE_ASYNC_DIR=str(tmp_path / "ansible-async"),
+        GCORE_API_KEY=API_KEY,
+        GCORE_BASE_URL=sandbox.url,
+        RESULT_LOG=str(log),
+    )
+    return [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(playbook)], environment
+
+
 @pytest.fixture
 def run_playbook(tmp_path, sandbox, collections_path):
     """Run a playbook (YAML text or a path) against the sandbox; returns a PlaybookRun."""
@@ -107,27 +131,9 @@ def run_playbook(tmp_path, sandbox, collections_path):
             path.write_text(textwrap.dedent(playbook))
         else:
             path = Path(playbook)
-        inventory = tmp_path / "inventory.ini"
-        inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
         log = tmp_path / ("results-%d.jsonl" % len(list(tmp_path.glob("results-*.jsonl"))))
-        environment = dict(
-            os.environ,
-            ANSIBLE_COLLECTIONS_PATH=collections_path,
-            ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"),
-            ANSIBLE_CALLBACKS_ENABLED="result_log",
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_RETRY_FILES_ENABLED="0",
-            ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
-            ANSIBLE_HOME=str(tmp_path / "ansible-home"),
-            # async results under the test's own directory: "~/.ansible_async" depends on whose
-            # home the remote shell and async_status each resolve (a CI user's HOME may be empty).
-            ANSIBLE_ASYNC_DIR=str(tmp_path / "ansible-async"),
-            GCORE_API_KEY=API_KEY,
-            GCORE_BASE_URL=sandbox.url,
-            RESULT_LOG=str(log),
-        )
+        command, environment = playbook_command(tmp_path, sandbox, collections_path, path, log)
         environment.update(env or {})
-        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(path)]
         if extra_vars:
             command += ["-e", json.dumps(extra_vars)]
         if check:

@@ -6,11 +6,10 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from conftest import API_KEY, HERE
+from conftest import playbook_command
 
 PLAYBOOK = """
 - name: Create two volumes and wait for them
@@ -40,23 +39,8 @@ def start_playbook(tmp_path, sandbox, collections_path, name):
     """ansible-playbook in its own process group, in the background; its results go to a JSON-lines log."""
     playbook = tmp_path / "playbook.yml"
     playbook.write_text(PLAYBOOK)
-    inventory = tmp_path / "inventory.ini"
-    inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
     log = tmp_path / ("%s.jsonl" % name)
-    environment = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=collections_path,
-        ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"),
-        ANSIBLE_CALLBACKS_ENABLED="result_log",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
-        ANSIBLE_HOME=str(tmp_path / "ansible-home"),
-        GCORE_API_KEY=API_KEY,
-        GCORE_BASE_URL=sandbox.url,
-        RESULT_LOG=str(log),
-    )
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(playbook)]
+    command, environment = playbook_command(tmp_path, sandbox, collections_path, playbook, log)
     process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                cwd=str(tmp_path), start_new_session=True)
     return process, log
