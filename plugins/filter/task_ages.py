@@ -72,17 +72,11 @@ _value:
   elements: dict
 """
 
-import datetime
-from email.utils import parsedate_to_datetime
-
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import (
-    FINAL_STATES, format_timestamp, parse_timestamp)
-
-# Fields of a task that hold a time the API set, so none lies after its own clock.
-_API_TIME_KEYS = ("created_on", "updated_on", "finished_on", "acknowledged_at")
+    API_TIME_KEYS, FINAL_STATES, format_timestamp, parse_http_date, parse_timestamp)
 
 
 def _parse_now(value):
@@ -92,14 +86,7 @@ def _parse_now(value):
     if not isinstance(value, str):
         raise AnsibleFilterError("task_ages: now must be an HTTP date or an ISO 8601 date-time, got %s"
                                  % type(value).__name__)
-    moment = parse_timestamp(value)
-    if moment is None:
-        try:
-            moment = parsedate_to_datetime(value.strip())
-        except (TypeError, ValueError, IndexError):
-            moment = None
-        if moment is not None and moment.tzinfo is None:  # "-0000": UTC, as RFC 5322 means it
-            moment = moment.replace(tzinfo=datetime.timezone.utc)
+    moment = parse_timestamp(value) or parse_http_date(value)
     if moment is None:
         raise AnsibleFilterError("task_ages: now must be an HTTP date such as 'Wed, 02 Dec 2026 14:37:26 GMT' or "
                                  "an ISO 8601 date-time such as 2026-12-02T14:37:26Z, got %r" % value)
@@ -126,7 +113,7 @@ def task_ages(tasks, now=None):
         raise AnsibleFilterError("task_ages expects a list of tasks (mappings), one item is not a mapping")
     clock = _parse_now(now)
     for task in tasks:
-        for key in _API_TIME_KEYS:
+        for key in API_TIME_KEYS:
             moment = parse_timestamp(task.get(key))
             if moment is not None and (clock is None or moment > clock):
                 clock = moment
