@@ -20,9 +20,11 @@ import re
 class Kind(object):
     """One resource kind: its created_resources key, paths, list filters, delete rank."""
 
-    def __init__(self, key, create, listing, rank, name_filter=None, by_name=False, tags=True, part_of=None):
+    def __init__(self, key, create, listing, rank, create_task, name_filter=None, by_name=False, tags=True,
+                 part_of=None):
         self.key = key
         self.create = create            # collection path a create call is sent to
+        self.create_task = create_task  # the task_type of its create tasks (their data holds the body sent)
         self.listing = listing          # collection path it is listed at (GET) and deleted under
         self.rank = rank                # delete order: lower ranks are deleted first
         self.name_filter = name_filter  # (query parameter, "exact" or "substring") the list takes for a name
@@ -40,14 +42,14 @@ class Kind(object):
 
 
 KINDS = dict((kind.key, kind) for kind in (
-    Kind("k8s_clusters", "/cloud/v2/k8s/clusters", "/cloud/v2/k8s/clusters", 10, by_name=True, tags=False),
-    Kind("loadbalancers", "/cloud/v1/loadbalancers", "/cloud/v1/loadbalancers", 25, name_filter=("name", "exact")),
-    Kind("instances", "/cloud/v2/instances", "/cloud/v1/instances", 30, name_filter=("name", "substring")),
-    Kind("floatingips", "/cloud/v1/floatingips", "/cloud/v1/floatingips", 40),
-    Kind("volumes", "/cloud/v1/volumes", "/cloud/v1/volumes", 50, name_filter=("name_part", "substring")),
-    Kind("routers", "/cloud/v1/routers", "/cloud/v1/routers", 70, name_filter=("name", "exact"), tags=False),
-    Kind("subnets", "/cloud/v1/subnets", "/cloud/v1/subnets", 80),
-    Kind("networks", "/cloud/v1/networks", "/cloud/v1/networks", 90, name_filter=("name", "exact")),
+    Kind("k8s_clusters", "/cloud/v2/k8s/clusters", "/cloud/v2/k8s/clusters", 10, "create_k8s_cluster_v2", by_name=True, tags=False),
+    Kind("loadbalancers", "/cloud/v1/loadbalancers", "/cloud/v1/loadbalancers", 25, "create_loadbalancer", name_filter=("name", "exact")),
+    Kind("instances", "/cloud/v2/instances", "/cloud/v1/instances", 30, "create_vm", name_filter=("name", "substring")),
+    Kind("floatingips", "/cloud/v1/floatingips", "/cloud/v1/floatingips", 40, "create_fip"),
+    Kind("volumes", "/cloud/v1/volumes", "/cloud/v1/volumes", 50, "create_volume", name_filter=("name_part", "substring")),
+    Kind("routers", "/cloud/v1/routers", "/cloud/v1/routers", 70, "create_router", name_filter=("name", "exact"), tags=False),
+    Kind("subnets", "/cloud/v1/subnets", "/cloud/v1/subnets", 80, "create_subnet"),
+    Kind("networks", "/cloud/v1/networks", "/cloud/v1/networks", 90, "create_network", name_filter=("name", "exact")),
 ))
 
 # Keys of created_resources that name parts deleted with their parent: a 404 on them later means gone.

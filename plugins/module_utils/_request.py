@@ -266,6 +266,8 @@ class RequestModule(GcoreModule):
                                  self.fill_path(list_path) if list_path is not None else None)
         except UniqueError as exc:
             self.fail(exc.message, matched_ids=exc.ids)
+        except GcoreError as exc:
+            self.fail("unique_by could not read what already exists, so nothing was sent: %s" % exc, error=exc)
         for call, adopted in zip(calls, plan.adopted):
             call.adopted = adopted
         return plan
@@ -289,8 +291,11 @@ class RequestModule(GcoreModule):
         created = dict(result.get("created_resources") or {})
         ordered = []
         for call in calls:
-            ids = [call.adopted.id] if call.adopted is not None else [
-                item for task_id in call.task_ids for item in (by_task.get(task_id) or {}).get(plan.key, [])]
+            if call.adopted is not None and call.adopted.id is not None:
+                ids = [call.adopted.id]
+            else:  # what the call's tasks created, or the create task unique_by found still running
+                task_ids = [call.adopted.wait_task_id] if call.adopted is not None else call.task_ids
+                ids = [item for task_id in task_ids for item in (by_task.get(task_id) or {}).get(plan.key, [])]
             ordered.extend(item for item in ids if item not in ordered)
         ordered.extend(item for item in created.get(plan.key, []) if item not in ordered)
         created[plan.key] = ordered

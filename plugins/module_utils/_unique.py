@@ -16,6 +16,13 @@ exact here, whatever the server's filter does (some filters match substrings).
   several matches   the call fails before any write, naming them
   a match in error  the call fails before any write, naming it
   a match being deleted does not count
+
+A create that is still queued or running may not be listed yet (an API may list a resource only
+once its task runs, or even ends): for a kind it knows, find_existing() also reads the project/region's
+active tasks of the kind's create type, before the list, and a task whose C(data) (the body it was
+sent) matches a body counts as a match too: that body is not sent, the task is waited for and its
+created ID is the body's. Reading the tasks first closes the gap of a task ending between the two
+reads: its resource is then listed, naming the task as its creator.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -52,19 +59,30 @@ class UniqueError(Exception):
 
 
 class Adopted(object):
-    """A resource that one body already made: reported as C(existing), its ID as created."""
+    """A resource that one body already made: reported as C(existing), its ID as created.
 
-    def __init__(self, resource, wait_task_id=None):
-        self.resource = resource
-        self.wait_task_id = wait_task_id  # the task still creating it, waited for with the call's own
+    From a listed resource (C(resource)), or from a create task not ended whose resource is not
+    listed yet (C(task)): its ID is known once that task, waited for with the call's own, has FINISHED.
+    """
+
+    def __init__(self, resource=None, wait_task_id=None, task=None):
+        self.resource = resource or {}
+        self.task = task
+        self.wait_task_id = wait_task_id if task is None else task["id"]  # waited for with the call's own
 
     @property
     def id(self):
-        """Its ID (its name for a kind without one)."""
+        """Its ID (its name for a kind without one); None while only its create task is known."""
         return self.resource.get("id") if self.resource.get("id") is not None else self.resource.get("name")
 
     def existing(self):
-        """C(existing) of the body's result entry: id, name, status (and the task waited for, if any)."""
+        """C(existing) of the body's result entry: id, name, status (and the task waited for, if any).
+
+        For a create task whose resource is not listed yet: id None, the name the task was sent,
+        status the task's state (NEW or RUNNING)."""
+        if self.task is not None:
+            return dict(id=None, name=_data(self.task).get("name"), status=self.task.get("state"),
+                        task_id=self.wait_task_id)
         existing = dict(id=self.id, name=self.resource.get("name"), status=status_of(self.resource))
         if self.wait_task_id:
             existing["task_id"] = self.wait_task_id
@@ -92,8 +110,9 @@ class Plan(object):
                                   if adopted is not None and adopted.wait_task_id))
 
     def created_resources(self):
-        """The adopted IDs under the kind's key ({} when nothing was adopted)."""
-        ids = list(dict.fromkeys(adopted.id for adopted in self.adopted if adopted is not None))
+        """The adopted IDs known now under the kind's key ({} when none is)."""
+        ids = list(dict.fromkeys(adopted.id for adopted in self.adopted
+                                 if adopted is not None and adopted.id is not None))
         return {self.key: ids} if ids else {}
 
     def scopes(self):
@@ -101,7 +120,7 @@ class Plan(object):
         if self.project_id is None:
             return {}
         return dict((str(adopted.id), dict(project_id=self.project_id, region_id=self.region_id))
-                    for adopted in self.adopted if adopted is not None)
+                    for adopted in self.adopted if adopted is not None and adopted.id is not None)
 
 
 def status_of(resource):
@@ -143,6 +162,12 @@ def _matches(resource, body, unique_by):
         elif field not in resource or resource[field] != body[field]:
             return False
     return True
+
+
+def _data(task):
+    """A task's data (the parameters of the call that started it) as a dict ({} when it has none)."""
+    data = task.get("data")
+    return data if isinstance(data, dict) else {}
 
 
 def _shown(body, unique_by):
@@ -234,18 +259,24 @@ def _common_prefix(names):
 def find_existing(client, method, path, bodies, unique_by, list_path=None):
     """The Plan of a create call: which bodies to send, which resources they already made.
 
-    C(client) is a GcoreClient (iter_pages, get_task); C(path) and C(list_path) have their
-    placeholders filled. Raises UniqueError before any write when the call cannot go on.
+    C(client) is a GcoreClient (iter_pages, list_active_tasks, get_task); C(path) and C(list_path)
+    have their placeholders filled. Raises UniqueError before any write when the call cannot go on;
+    a GcoreError when a read fails (then nothing can be known, and nothing is sent).
     """
     check_unique_by(method, bodies, unique_by)
     key, where, project_id, region_id = where_listed(path, list_path)
     if not bodies:  # an empty bodies list sends nothing: nothing to look for
         return Plan(key, where, project_id, region_id, [], 0)
-    query = list_filters(kind_of_collection(where), bodies, unique_by)
+    kind = kind_of_collection(where)
+    creating = pending_creates(client, kind, project_id, region_id)  # before the list: see the docstring
+    query = list_filters(kind, bodies, unique_by)
     resources, pages = [], 0
     for page in client.iter_pages(where, query or None):
         resources.extend(page)
         pages += 1
+    listed = set(str(resource.get(field)).lower() for resource in resources
+                 for field in ("creator_task_id", "task_id") if resource.get(field))
+    creating = [task for task in creating if task["id"] not in listed]
     adopted, several, broken = [], [], []
     for index, body in enumerate(bodies):
         matched = [resource for resource in resources if _matches(resource, body, unique_by)]
@@ -255,17 +286,23 @@ def find_existing(client, method, path, bodies, unique_by, list_path=None):
                 doing, wait_task_id = _task_at_work(client, resource)
                 if doing != "deleting":
                     live.append((resource, wait_task_id))
-        if len(live) > 1:
-            several.append((index, body, [resource.get("id") for resource, _unused in live]))
+        tasks = [task for task in creating if _matches(_data(task), body, unique_by)]
+        if len(live) + len(tasks) > 1:
+            ids = [resource.get("id") for resource, _unused in live]
+            several.append((index, body, ids, ids + ["the one task %s is still creating (%s)" % (
+                task["id"], task.get("state")) for task in tasks]))
         elif live and _state(live[0][0]) == "error":
             broken.append((index, body, live[0][0]))
-        adopted.append(Adopted(*live[0]) if len(live) == 1 else None)
+        if len(live) + len(tasks) != 1:
+            adopted.append(None)
+        else:
+            adopted.append(Adopted(*live[0]) if live else Adopted(task=tasks[0]))
     if several:
-        index, body, ids = several[0]
+        index, body, _ids, shown = several[0]
         more = "; %d more bodies match several" % (len(several) - 1) if len(several) > 1 else ""
         raise UniqueError("bodies[%d] (%s) matches %d resources at %s: %s. unique_by must find at most one: delete "
                           "the extra ones or make unique_by stricter; nothing was sent%s"
-                          % (index, _shown(body, unique_by), len(ids), where, _listed(ids), more),
+                          % (index, _shown(body, unique_by), len(shown), where, _listed(shown), more),
                           ids=[item for entry in several for item in entry[2]])
     if broken:
         index, body, resource = broken[0]
@@ -275,6 +312,18 @@ def find_existing(client, method, path, bodies, unique_by, list_path=None):
                           % (index, _shown(body, unique_by), resource.get("id"), where, status_of(resource), more),
                           ids=[entry[2].get("id") for entry in broken])
     return Plan(key, where, project_id, region_id, adopted, pages)
+
+
+def pending_creates(client, kind, project_id, region_id):
+    """The create tasks of C(kind) not ended in the project/region ([] for a kind or place not known).
+
+    Their resources may not be listed yet; each task's data is the body it was sent.
+    """
+    if kind is None or project_id is None:
+        return []
+    return [task for task in client.list_active_tasks(project_id, region_id, task_type=kind.create_task)
+            if isinstance(task, dict) and isinstance(task.get("id"), str) and task.get("task_type") == kind.create_task
+            and task.get("state") not in _TASK_ENDED]
 
 
 def _task_at_work(client, resource):

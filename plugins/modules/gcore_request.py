@@ -148,8 +148,13 @@ options:
         kind''s key, in body order with the IDs of the created ones. If the match is still being created
         (a task named in its C(task_id) is running, as after a job stopped mid-wait), that task is waited
         for with the call''s own tasks.'
-      - A match being deleted does not count. Several matches, or a match in an error state, fail the
-        call before any write, naming the IDs (also in RV(matched_ids)).
+      - 'For the kinds it knows, the module also reads, before the list, the project/region''s create tasks
+        of the kind that have not ended (the active tasks of the kind''s C(task_type), such as C(create_volume)):
+        one whose C(data), the body it was sent, matches a body on these fields counts as a match still
+        being created, for an API that lists a resource only once its task gets to it. That task is waited
+        for, and the ID it creates is the body''s.'
+      - A match being deleted does not count. Several matches (resources or create tasks), or a match in
+        an error state, fail the call before any write, naming them (the resource IDs also in RV(matched_ids)).
       - The collections the module knows are volumes, instances (created at C(/cloud/v2/instances),
         listed at C(/cloud/v1/instances)), networks, subnets, routers, floating IPs, load balancers and
         Kubernetes clusters; for any other path give O(list_path).
@@ -307,6 +312,9 @@ results:
       description:
         - The resource O(unique_by) found for this body (C(id), C(name), C(status), and C(task_id) when
           its creating task was waited for); null when none was found and the body was (or would be) sent.
+        - For a create task found still queued or running before its resource is listed, C(id) is null,
+          C(name) the name it was sent, C(status) the task's state and C(task_id) the task; the ID it
+          created is in RV(created_resources) once it has FINISHED.
       type: dict
       returned: when O(unique_by) is given
       version_added: 0.2.0

@@ -9,6 +9,7 @@ from gcore_e2e import base_args, run_module, start_module, finish_module
 
 CREATE = "POST /cloud/v1/volumes/{project_id}/{region_id}"
 LIST = "GET /cloud/v1/volumes/{project_id}/{region_id}"
+ACTIVE = "GET /cloud/v1/tasks/{project_id}/{region_id}/active"
 PATH = "/cloud/v1/volumes/{project_id}/{region_id}"
 
 
@@ -42,6 +43,16 @@ def wait_for_request(sandbox, predicate, timeout=60.0):
     raise AssertionError("no such request within %ss: %s" % (timeout, sandbox.requests()[-5:]))
 
 
+def waiting(sandbox, timeout=60.0):
+    """Block until the module reads tasks after its list read: the wait has begun (the active
+    create tasks unique_by reads before the list do not count)."""
+    def begun():
+        paths = [entry["path"] for entry in sandbox.requests()]
+        listed = [index for index, path in enumerate(paths) if path == "/cloud/v1/volumes/1/76"]
+        return bool(listed) and any(path.startswith("/cloud/v1/tasks") for path in paths[listed[0] + 1:])
+    wait_for_request(sandbox, lambda _entry: begun(), timeout)
+
+
 def writes(sandbox):
     return sandbox.counters()["routes"].get(CREATE, 0)
 
@@ -57,7 +68,8 @@ def test_a_rerun_sends_no_write_and_returns_the_same_ids_in_body_order(sandbox, 
     again = create(sandbox, collections_path, bodies, unique_by=["name"])
     assert again.rc == 0, again
     assert writes(sandbox) == 0, "a rerun sent a write"
-    assert sandbox.counters()["routes"] == {LIST: 1}, "one list read serves every body"
+    assert sandbox.counters()["routes"] == {ACTIVE: 1, LIST: 1}, \
+        "one read of the active creates and one list read serve every body"
     assert again.result["changed"] is False
     assert again.result["created_resources"]["volumes"] == first.result["created_resources"]["volumes"]
     assert [entry["existing"]["name"] for entry in again.result["results"]] == ["web-data", "db-data"]
@@ -138,7 +150,7 @@ def test_a_match_still_being_created_is_adopted_and_its_task_waited_for(sandbox,
     handle = start_module(collections_path, "gcore_request", base_args(
         sandbox, method="POST", path=PATH, project_id=1, region_id=76, bodies=[volume_body("slow")],
         unique_by=["name"], wait_sleep=0.2))
-    wait_for_request(sandbox, lambda entry: entry["path"].startswith("/cloud/v1/tasks"))
+    waiting(sandbox)
     thaw(sandbox)
     run = finish_module(handle)
     assert run.rc == 0, run

@@ -106,7 +106,8 @@ def test_the_stack_runs_in_check_mode_for_real_again_and_in_check_mode_again(run
     assert ids_of(again) == created
     listed = sandbox.counters()["routes"]
     assert listed["GET /cloud/v1/instances/{project_id}/{region_id}"] == 1, "instances are listed at v1"
-    assert sandbox.counters()["total"] == 5, "one list read per step, nothing else"
+    assert listed["GET /cloud/v1/tasks/{project_id}/{region_id}/active"] == 5, "one read of the active creates a step"
+    assert sandbox.counters()["total"] == 10, "one read of the active creates and one list read per step, nothing else"
     record = again.result("Everything the stack holds")["result"]["gcore_created_record"]
     assert dict((key, record["created_resources"][key]) for key in KEYS) == created
     assert all(record["scopes"][ids[0]] == {"project_id": 1, "region_id": 76} for ids in created.values())

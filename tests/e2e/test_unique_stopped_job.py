@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import playbook_command
 
 PLAYBOOK = """
@@ -91,8 +93,12 @@ def polls_since(sandbox, count):
     return [entry for entry in sandbox.requests()[count:] if entry["path"].startswith("/cloud/v1/tasks")]
 
 
+@pytest.mark.parametrize("listed_from", ["accepted", "finished"])
 def test_a_job_killed_mid_wait_is_rerun_and_adopts_and_waits_for_what_it_started(tmp_path, sandbox,
-                                                                                 collections_path):
+                                                                                 collections_path, listed_from):
+    # accepted: the volumes are listed (creating) from the POST on; finished: an API that lists them
+    # only once their tasks FINISHED, so the rerun finds the queued tasks themselves.
+    sandbox.configure(listed_from=listed_from)
     moment = time.time()
     sandbox.clock = lambda: moment  # the volumes' tasks stay unfinished until the rerun waits for them
     first, _log = start_playbook(tmp_path, sandbox, collections_path, "first")
@@ -117,8 +123,18 @@ def test_a_job_killed_mid_wait_is_rerun_and_adopts_and_waits_for_what_it_started
     assert result["changed"] is False
     existing = [entry["existing"] for entry in result["results"]]
     assert [item["name"] for item in existing] == ["stopped-a", "stopped-b"]
-    assert all(item["status"] == "creating" and item["task_id"] for item in existing)
+    if listed_from == "accepted":
+        assert all(item["status"] == "creating" and item["task_id"] and item["id"] for item in existing)
+    else:  # found as tasks still queued: their IDs come from the tasks, once FINISHED
+        assert all(item["status"] == "NEW" and item["task_id"] and item["id"] is None for item in existing)
     assert result["task_ids"] == [item["task_id"] for item in existing]
     assert [task["state"] for task in result["tasks"]] == ["FINISHED", "FINISHED"]
-    assert result["created_resources"]["volumes"] == [item["id"] for item in existing]
+    volumes = [resource["id"] for resource in sandbox.resources("volumes")]
+    assert len(volumes) == 2
+    assert result["created_resources"]["volumes"] == [
+        sandbox.task(item["task_id"])["created_resources"]["volumes"][0] for item in existing]
+    assert sorted(result["created_resources"]["volumes"]) == sorted(volumes)
+    if listed_from == "accepted":
+        assert result["created_resources"]["volumes"] == [item["id"] for item in existing]
+    assert result["ansible_facts"]["gcore_created_resources"]["volumes"] == result["created_resources"]["volumes"]
     assert all(sandbox.task(task_id)["task_type"] == "create_volume" for task_id in result["task_ids"])

@@ -483,6 +483,12 @@ class _Fault:
                 "after": self.after}
 
 
+# When a created resource shows in its list and GET (configure(listed_from=...)).
+# The create task's states that hide the resource, by setting.
+HIDDEN_WHILE = {"accepted": (), "running": ("NEW",), "finished": ("NEW", "RUNNING")}
+LISTED_FROM = tuple(HIDDEN_WHILE)
+
+
 # --------------------------------------------------------------------------- sandbox
 
 class Sandbox:
@@ -501,7 +507,8 @@ class Sandbox:
         self.client_id = client_id
         self._defaults = {"latency": float(latency), "volume_duration": float(volume_duration),
                           "volume_queue": float(volume_queue), "rate_limit": 0.0,
-                          "rate_limit_retry_after": 0.0, "upper_task_ids": False, "clock_offset": 0.0}
+                          "rate_limit_retry_after": 0.0, "upper_task_ids": False, "clock_offset": 0.0,
+                          "listed_from": "accepted"}
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._request_log_size = request_log_size
@@ -826,7 +833,7 @@ class Sandbox:
             return [f.describe() for f in self._faults]
 
     def configure(self, latency=None, volume_duration=None, volume_queue=None, *, rate_limit=None,
-                  rate_limit_retry_after=None, upper_task_ids=None, clock_offset=None):
+                  rate_limit_retry_after=None, upper_task_ids=None, clock_offset=None, listed_from=None):
         """Change runtime settings (None = unchanged); returns the config.
 
         ``rate_limit``: /cloud/ requests per second across all clients (0 = off); beyond it a
@@ -834,6 +841,10 @@ class Sandbox:
         seconds until the sliding one-second window has room, at least 1), and the call is not
         processed.  ``upper_task_ids``: tasks made from now on get upper-case IDs.
         ``clock_offset``: seconds added to every timestamp the API shows and to its Date header.
+        ``listed_from``: when a created resource appears in its list and GET: ``accepted`` (the
+        default: from the create call, in a creating status), ``running`` (once its task runs) or
+        ``finished`` (once its task has FINISHED), as APIs differ; it exists (and holds what it
+        uses) from the create call whatever this says.
         """
         new = {}
         for name, value in (("latency", latency), ("volume_duration", volume_duration),
@@ -848,6 +859,10 @@ class Sandbox:
             if isinstance(clock_offset, bool) or not isinstance(clock_offset, (int, float)):
                 raise ValueError("clock_offset must be a number of seconds")
             new["clock_offset"] = float(clock_offset)
+        if listed_from is not None:
+            if listed_from not in LISTED_FROM:
+                raise ValueError("listed_from must be one of %s" % ", ".join(LISTED_FROM))
+            new["listed_from"] = listed_from
         if upper_task_ids is not None:
             if not isinstance(upper_task_ids, bool):
                 raise ValueError("upper_task_ids must be true or false")
@@ -1192,6 +1207,11 @@ class Sandbox:
             return "error_deleting" if dstate == "ERROR" else "deleting"
         return "error" if cstate == "ERROR" else "ready"
 
+    def _listed(self, res, now_us):
+        """Whether the API shows the resource yet (configure(listed_from=...))."""
+        hidden = HIDDEN_WHILE[self.config["listed_from"]]
+        return not hidden or res.create_task.state_at(now_us)[0] not in hidden
+
     def _holds(self, res, now_us):
         """Whether the resource exists and holds what it uses (ports, attachments, a subnet).
 
@@ -1506,7 +1526,8 @@ class Sandbox:
         else:
             res = self._store[kind].get(ref)
         phase = self._phase(res, now_us) if res is not None else None
-        if phase is None or res.project_id != project_id or res.region_id != region_id:
+        if phase is None or res.project_id != project_id or res.region_id != region_id \
+                or not self._listed(res, now_us):
             raise SandboxError(404, KINDS[kind]["not_found"], "%s %s not found" % (LABELS[kind], ref))
         return res, phase
 
@@ -1620,7 +1641,8 @@ class Sandbox:
                 if res.project_id != project_id or res.region_id != region_id:
                     continue
                 phase = self._phase(res, now_us)
-                if phase is None or not all(self._matches(res, how, value, now_us) for how, value in filters):
+                if phase is None or not self._listed(res, now_us) \
+                        or not all(self._matches(res, how, value, now_us) for how, value in filters):
                     continue
                 out.append((res, phase))
             page = [self._render(res, phase, now_us) for res, phase in out[offset:offset + limit]]

@@ -1175,3 +1175,29 @@ def test_a_fault_after_n_requests_revokes_the_key_midway(sb, http):
     assert codes == [200, 200, 200, 401, 401]
     assert http.get(sb.url + "/cloud/v1/tasks").json()["exception_class"] == "NotAuthenticated"
     assert sb.faults()[0]["after"] == 0
+
+
+@pytest.mark.parametrize("listed_from, shown_in", [("accepted", ("NEW", "RUNNING", "FINISHED")),
+                                                   ("running", ("RUNNING", "FINISHED")),
+                                                   ("finished", ("FINISHED",))])
+def test_listed_from_says_when_a_new_volume_shows_in_its_list_and_get(sb, http, clock, listed_from, shown_in):
+    sb.configure(listed_from=listed_from)
+    r = http.post(sb.url + "/cloud/v1/volumes/1/1", json={"source": "new-volume", "name": "late", "size": 1})
+    (tid,) = r.json()["tasks"]
+    seen = []
+    for step in (0.0, 0.2, 0.5):  # NEW, then RUNNING (queue 0.1 s), then FINISHED (0.5 s more)
+        clock.advance(step)
+        state = get_task(http, sb, tid)["state"]
+        listing = http.get(sb.url + "/cloud/v1/volumes/1/1").json()
+        if listing["count"]:
+            seen.append(state)
+            assert http.get(sb.url + "/cloud/v1/volumes/1/1/" + listing["results"][0]["id"]).status_code == 200
+    assert tuple(seen) == shown_in
+    assert get_task(http, sb, tid)["state"] == "FINISHED"
+    (vol_id,) = get_task(http, sb, tid)["created_resources"]["volumes"]
+    assert http.get(sb.url + "/cloud/v1/volumes/1/1/" + vol_id).status_code == 200
+
+
+def test_listed_from_refuses_other_values(sb):
+    with pytest.raises(ValueError):
+        sb.configure(listed_from="later")

@@ -23,19 +23,30 @@ VOLUMES = "/cloud/v1/volumes/1/76"
 
 
 class FakeClient(object):
-    """Lists the given resources in pages of C(page_size); records every request it is asked."""
+    """Lists the given resources in pages of C(page_size) and the C(active) tasks (NEW/RUNNING);
+    records every request it is asked, in order, in C(calls)."""
 
-    def __init__(self, resources=(), page_size=1000, tasks=None):
+    def __init__(self, resources=(), page_size=1000, tasks=None, active=()):
         self.resources = list(resources)
         self.page_size = page_size
         self.tasks = tasks or {}
+        self.active = list(active)
         self.lists = []
         self.task_reads = []
+        self.active_reads = []
+        self.calls = []
 
     def iter_pages(self, path, params=None, limit=None, page_size=None):
         self.lists.append((path, dict(params or {})))
+        self.calls.append("list")
         for start in range(0, max(len(self.resources), 1), self.page_size):
             yield self.resources[start:start + self.page_size]
+
+    def list_active_tasks(self, project_id, region_id, task_type=None, limit=None):
+        # like the API's active endpoint, though a server may ignore the task_type filter
+        self.active_reads.append((project_id, region_id, task_type))
+        self.calls.append("active")
+        return [dict(task) for task in self.active]
 
     def get_task(self, task_id):
         self.task_reads.append(task_id)
@@ -204,3 +215,83 @@ def test_input_that_cannot_work_fails_before_any_request(method, path, bodies, u
         find_existing(client, method, path, bodies, unique_by)
     assert message in caught.value.message
     assert client.lists == [] and client.task_reads == []
+
+
+def create_task(task_id, data, state="NEW", task_type="create_volume"):
+    return dict(id=task_id, task_type=task_type, state=state, data=data, project_id=1, region_id=76)
+
+
+QUEUED = "33333333-3333-4333-8333-333333333333"
+QUEUED_TOO = "44444444-4444-4444-8444-444444444444"
+
+
+def test_a_create_still_queued_whose_resource_is_not_listed_yet_is_adopted_and_waited_for():
+    # An API may list a volume only once its task runs: a rerun after a stop must not create it again.
+    client = FakeClient([], active=[create_task(QUEUED, {"name": "web", "size": 1}),
+                                    create_task(QUEUED_TOO, {"name": "other", "size": 1}, state="RUNNING")])
+    plan = find_existing(client, "POST", VOLUMES, [{"name": "web", "size": 1}, {"name": "db"}], ["name"])
+    assert plan.to_send() == [1]
+    assert plan.adopted[0].existing() == {"id": None, "name": "web", "status": "NEW", "task_id": QUEUED}
+    assert plan.wait_task_ids() == [QUEUED]
+    assert plan.created_resources() == {} and plan.scopes() == {}  # its ID is the task's, once FINISHED
+    assert client.active_reads == [(1, 76, "create_volume")]
+
+
+def test_the_active_creates_are_read_before_the_list_so_a_task_ending_between_is_seen_either_way():
+    client = FakeClient([], active=[create_task(QUEUED, {"name": "web"})])
+    find_existing(client, "POST", VOLUMES, [{"name": "web"}], ["name"])
+    assert client.calls == ["active", "list"]
+
+
+def test_a_create_task_whose_resource_is_listed_counts_once_as_that_resource():
+    client = FakeClient([volume("v1", "web", "creating", task_id=QUEUED, creator_task_id=QUEUED)],
+                        active=[create_task(QUEUED, {"name": "web"}, state="RUNNING")])
+    plan = find_existing(client, "POST", VOLUMES, [{"name": "web"}], ["name"])
+    assert plan.to_send() == []
+    assert plan.adopted[0].existing() == {"id": "v1", "name": "web", "status": "creating", "task_id": QUEUED}
+    assert plan.created_resources() == {"volumes": ["v1"]}
+
+
+def test_tasks_of_another_type_or_ended_are_not_creates_of_the_kind():
+    client = FakeClient([], active=[create_task(QUEUED, {"name": "web"}, task_type="create_vm"),
+                                    create_task(QUEUED_TOO, {"name": "web"}, state="FINISHED")])
+    plan = find_existing(client, "POST", VOLUMES, [{"name": "web"}], ["name"])
+    assert plan.to_send() == [0]
+
+
+def test_a_task_without_data_matches_no_body():
+    client = FakeClient([], active=[dict(create_task(QUEUED, None)), create_task(QUEUED_TOO, "masked")])
+    assert find_existing(client, "POST", VOLUMES, [{"name": "web"}], ["name"]).to_send() == [0]
+
+
+def test_two_creates_of_one_body_still_running_fail_naming_both_tasks():
+    client = FakeClient([], active=[create_task(QUEUED, {"name": "web"}), create_task(QUEUED_TOO, {"name": "web"})])
+    with pytest.raises(UniqueError) as caught:
+        find_existing(client, "POST", VOLUMES, [{"name": "web"}], ["name"])
+    assert "matches 2 resources" in caught.value.message
+    assert QUEUED in caught.value.message and QUEUED_TOO in caught.value.message
+    assert "nothing was sent" in caught.value.message
+
+
+def test_a_listed_match_and_another_create_still_running_fail_naming_both():
+    client = FakeClient([volume("v1", "web", creator_task_id=CREATE_TASK)],
+                        active=[create_task(QUEUED, {"name": "web"})])
+    with pytest.raises(UniqueError) as caught:
+        find_existing(client, "POST", VOLUMES, [{"name": "web"}], ["name"])
+    assert "v1" in caught.value.message and QUEUED in caught.value.message
+    assert caught.value.ids == ["v1"]
+
+
+def test_tags_of_a_create_still_running_are_matched_as_sent():
+    client = FakeClient([], active=[create_task(QUEUED, {"name": "f", "tags": {"job": "42", "env": "ci"}},
+                                                task_type="create_fip")])
+    plan = find_existing(client, "POST", "/cloud/v1/floatingips/1/76", [{"tags": {"job": "42"}}], ["tags"])
+    assert plan.to_send() == [] and plan.wait_task_ids() == [QUEUED]
+    assert client.active_reads == [(1, 76, "create_fip")]
+
+
+def test_a_kind_the_module_does_not_know_reads_no_tasks():
+    client = FakeClient([], active=[create_task(QUEUED, {"name": "web"})])
+    plan = find_existing(client, "POST", "/cloud/v1/secrets/1/76", [{"name": "web"}], ["name"],
+                         list_path="/cloud/v1/secrets/1/76")
+    assert plan.to_send() == [0] and client.active_reads == []
