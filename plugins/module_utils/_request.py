@@ -268,6 +268,8 @@ class RequestModule(GcoreModule):
             self.fail(exc.message, matched_ids=exc.ids)
         except GcoreError as exc:
             self.fail("unique_by could not read what already exists, so nothing was sent: %s" % exc, error=exc)
+        for warning in plan.warnings:
+            self.module.warn(warning)
         for call, adopted in zip(calls, plan.adopted):
             call.adopted = adopted
         return plan

@@ -32,7 +32,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, MalformedAnswerError, NoAnswerError
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import kind_of_collection
 
 # Statuses (lower case) of a resource still being made, going away, or broken, across the kinds'
@@ -92,13 +92,14 @@ class Adopted(object):
 class Plan(object):
     """What find_existing found: per body an Adopted or None (send it), and where the kind lives."""
 
-    def __init__(self, key, list_path, project_id, region_id, adopted, pages):
+    def __init__(self, key, list_path, project_id, region_id, adopted, pages, warnings=()):
         self.key = key                  # the created_resources key of the kind
         self.list_path = list_path      # where it was listed
         self.project_id = project_id
         self.region_id = region_id
         self.adopted = adopted          # one Adopted or None per body, in body order
         self.pages = pages              # list pages read
+        self.warnings = list(warnings)  # what could not be checked, for the module to warn of
 
     def to_send(self):
         """Indexes of the bodies nothing matched."""
@@ -268,7 +269,7 @@ def find_existing(client, method, path, bodies, unique_by, list_path=None):
     if not bodies:  # an empty bodies list sends nothing: nothing to look for
         return Plan(key, where, project_id, region_id, [], 0)
     kind = kind_of_collection(where)
-    creating = pending_creates(client, kind, project_id, region_id)  # before the list: see the docstring
+    creating, warning = pending_creates(client, kind, project_id, region_id)  # before the list: see the docstring
     query = list_filters(kind, bodies, unique_by)
     resources, pages = [], 0
     for page in client.iter_pages(where, query or None):
@@ -311,19 +312,33 @@ def find_existing(client, method, path, bodies, unique_by, list_path=None):
                           "running again; nothing was sent%s"
                           % (index, _shown(body, unique_by), resource.get("id"), where, status_of(resource), more),
                           ids=[entry[2].get("id") for entry in broken])
-    return Plan(key, where, project_id, region_id, adopted, pages)
+    return Plan(key, where, project_id, region_id, adopted, pages, [warning] if warning else [])
 
 
 def pending_creates(client, kind, project_id, region_id):
-    """The create tasks of C(kind) not ended in the project/region ([] for a kind or place not known).
+    """(tasks, warning): the create tasks of C(kind) not ended in the project/region ([] for a kind
+    or place not known), and None or why they could not be read.
 
-    Their resources may not be listed yet; each task's data is the body it was sent.
+    Their resources may not be listed yet; each task's data is the body it was sent. They are read
+    from the active list, else from the task list filtered by state. A read that fails both ways
+    (a list can fail where reads by ID work) leaves the resource list alone to find matches: a
+    warning says what is not covered, and the call goes on.
     """
     if kind is None or project_id is None:
-        return []
-    return [task for task in client.list_active_tasks(project_id, region_id, task_type=kind.create_task)
+        return [], None
+    try:
+        tasks = client.list_active_tasks(project_id, region_id, task_type=kind.create_task)
+    except (ApiError, NoAnswerError, MalformedAnswerError):
+        try:
+            tasks = client.list_tasks(dict(project_id=project_id, region_id=region_id, task_type=kind.create_task,
+                                           state=["NEW", "RUNNING"]))
+        except (ApiError, NoAnswerError, MalformedAnswerError) as exc:
+            return [], ("unique_by could not read the %s tasks not ended in project %s, region %s (%s): a create "
+                        "still queued whose resource is not listed yet is not found" % (kind.create_task, project_id,
+                                                                                       region_id, exc))
+    return [task for task in tasks
             if isinstance(task, dict) and isinstance(task.get("id"), str) and task.get("task_type") == kind.create_task
-            and task.get("state") not in _TASK_ENDED]
+            and task.get("state") not in _TASK_ENDED], None
 
 
 def _task_at_work(client, resource):

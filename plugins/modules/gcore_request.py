@@ -152,7 +152,8 @@ options:
         of the kind that have not ended (the active tasks of the kind''s C(task_type), such as C(create_volume)):
         one whose C(data), the body it was sent, matches a body on these fields counts as a match still
         being created, for an API that lists a resource only once its task gets to it. That task is waited
-        for, and the ID it creates is the body''s.'
+        for, and the ID it creates is the body''s. If no task list answers, the module warns and the
+        resource list alone decides; if the resource list fails, the call fails and nothing is sent.'
       - A match being deleted does not count. Several matches (resources or create tasks), or a match in
         an error state, fail the call before any write, naming them (the resource IDs also in RV(matched_ids)).
       - The collections the module knows are volumes, instances (created at C(/cloud/v2/instances),

@@ -2,6 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """unique_by and missing_ok against the sandbox: a rerun sends no write, counted by the sandbox."""
 
+import json
 import time
 import uuid
 
@@ -206,3 +207,19 @@ def test_a_list_that_fails_fails_the_call_before_any_write(sandbox, collections_
     assert run.failed and "no list for you" in run.msg and "req-list-403" in run.msg, run
     assert writes(sandbox) == 0
     assert sandbox.counters()["routes"].get(LIST) == 1
+
+
+def test_task_lists_that_fail_leave_the_resource_list_to_decide_with_a_warning(sandbox, collections_path):
+    first = create(sandbox, collections_path, [volume_body("kept")], unique_by=["name"])
+    assert first.rc == 0, first
+    sandbox.add_fault(route=ACTIVE, status=500, times=None)
+    sandbox.add_fault(route="GET /cloud/v1/tasks", status=503, times=None)
+    sandbox.reset_counters()
+    run = create(sandbox, collections_path, [volume_body("kept"), volume_body("new")], unique_by=["name"],
+                 api_retries=0, wait=False)
+    assert run.rc == 0, run
+    assert writes(sandbox) == 1, "the found volume is not created again; the other one is sent"
+    assert run.result["results"][0]["existing"]["id"] == first.result["created_resources"]["volumes"][0]
+    # ansible-core 2.19 returns a module's warnings as structured summaries: read their text
+    (warning,) = [text for text in map(json.dumps, run.result.get("warnings", [])) if "unique_by" in text]
+    assert "create_volume tasks not ended" in warning and "is not found" in warning

@@ -26,7 +26,8 @@ class FakeClient(object):
     """Lists the given resources in pages of C(page_size) and the C(active) tasks (NEW/RUNNING);
     records every request it is asked, in order, in C(calls)."""
 
-    def __init__(self, resources=(), page_size=1000, tasks=None, active=()):
+    def __init__(self, resources=(), page_size=1000, tasks=None, active=(), failing=()):
+        self.failing = failing  # "active" and/or "tasks": those lists answer 500
         self.resources = list(resources)
         self.page_size = page_size
         self.tasks = tasks or {}
@@ -46,7 +47,15 @@ class FakeClient(object):
         # like the API's active endpoint, though a server may ignore the task_type filter
         self.active_reads.append((project_id, region_id, task_type))
         self.calls.append("active")
+        if "active" in self.failing:
+            raise ApiError("Internal Server Error", status=500, method="GET", path="/cloud/v1/tasks/1/76/active")
         return [dict(task) for task in self.active]
+
+    def list_tasks(self, filters=None, limit=None):
+        self.calls.append(("tasks", filters))
+        if "tasks" in self.failing:
+            raise ApiError("Internal Server Error", status=500, method="GET", path="/cloud/v1/tasks")
+        return [dict(task) for task in self.active if task["state"] in filters["state"]]
 
     def get_task(self, task_id):
         self.task_reads.append(task_id)
@@ -295,3 +304,20 @@ def test_a_kind_the_module_does_not_know_reads_no_tasks():
     plan = find_existing(client, "POST", "/cloud/v1/secrets/1/76", [{"name": "web"}], ["name"],
                          list_path="/cloud/v1/secrets/1/76")
     assert plan.to_send() == [0] and client.active_reads == []
+
+
+def test_a_failing_active_list_is_replaced_by_the_task_list_filtered_by_state():
+    client = FakeClient([], active=[create_task(QUEUED, {"name": "web"})], failing=("active",))
+    plan = find_existing(client, "POST", VOLUMES, [{"name": "web"}], ["name"])
+    assert plan.wait_task_ids() == [QUEUED] and plan.warnings == []
+    assert client.calls == ["active", ("tasks", {"project_id": 1, "region_id": 76, "task_type": "create_volume",
+                                                 "state": ["NEW", "RUNNING"]}), "list"]
+
+
+def test_when_no_task_list_answers_the_resource_list_alone_decides_and_a_warning_says_so():
+    client = FakeClient([volume("v1", "web")], active=[create_task(QUEUED, {"name": "db"})],
+                        failing=("active", "tasks"))
+    plan = find_existing(client, "POST", VOLUMES, [{"name": "web"}, {"name": "db"}], ["name"])
+    assert plan.to_send() == [1] and plan.created_resources() == {"volumes": ["v1"]}
+    (warning,) = plan.warnings
+    assert "create_volume tasks not ended in project 1, region 76" in warning and "500" in warning
