@@ -21,7 +21,13 @@ import re
 import time
 
 from ansible_collections.gcore.tasks.plugins.module_utils._client import each_concurrently
-from ansible_collections.gcore.tasks.plugins.module_utils._errors import MAYBE_PROCESSED, GcoreError
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import (
+    MAYBE_PROCESSED,
+    ApiError,
+    GcoreError,
+    MalformedAnswerError,
+    NoAnswerError,
+)
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import KINDS, PARTS
 from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreModule, project_region_argument_spec
 from ansible_collections.gcore.tasks.plugins.module_utils._progress import progress_reporter
@@ -79,12 +85,29 @@ class Target(object):
 
 class Plan(object):
     """What plan_cleanup() decided: C(ranks), a list of lists of Targets in delete order; the
-    C(parts) that go with their parent and the C(skipped) IDs of unknown kinds, each {kind: [IDs]}."""
+    C(parts) that go with their parent and the C(skipped) IDs of unknown kinds, each {kind: [IDs]}.
+    C(made_with): the resources Cleanup found made with one of the plan's ({id: the parent's id})."""
 
     def __init__(self, ranks, parts, skipped):
         self.ranks = ranks
         self.parts = parts
         self.skipped = skipped
+        self.made_with = {}
+
+    def targets(self, kind_key):
+        """The targets of one kind."""
+        return [target for rank in self.ranks for target in rank if target.kind.key == kind_key]
+
+    def add(self, target):
+        """Put C(target) in the rank of its kind (a new rank where the plan has none)."""
+        for number, rank in enumerate(self.ranks):
+            if rank[0].kind.rank == target.kind.rank:
+                rank.append(target)
+                return
+            if rank[0].kind.rank > target.kind.rank:
+                self.ranks.insert(number, [target])
+                return
+        self.ranks.append([target])
 
 
 def _ids_text(ids):
@@ -184,10 +207,12 @@ class Cleanup(object):
         self.say = say
         self.deadline = None
         self.task_ids = []
+        self.warnings = []
 
     def run(self, plan, check_mode=False):
         """Delete (or, in check mode, read) every target; return the targets not started (later ranks after a failure)."""
         self.deadline = self.clock() + self.wait_timeout
+        self.add_network_routers(plan)
         for number, targets in enumerate(plan.ranks, 1):
             counts = [(key, len([t for t in targets if t.kind.key == key]))
                       for key in dict.fromkeys(t.kind.key for t in targets)]
@@ -203,6 +228,45 @@ class Cleanup(object):
             if any(target.outcome == "failed" for target in targets):
                 return [t for rank in plan.ranks[number:] for t in rank]
         return []
+
+    def add_network_routers(self, plan):
+        """Add to the plan the routers made with its networks, which the record cannot name.
+
+        A network is created with a router by default (the API's create_router): the network's task
+        makes it, but names only the network in its created_resources, and the network's subnets and
+        the network itself cannot be deleted while the router is there. Such a router carries the
+        network's C(creator_task_id): per project/region with networks to delete, one list of
+        networks gives their creator tasks and one list of routers the routers those tasks made;
+        each goes into the routers rank (before subnets and networks). A list that fails adds
+        nothing and leaves a warning (the network's DELETE then names what holds it).
+        """
+        networks = {}
+        for target in plan.targets("networks"):
+            networks.setdefault((target.project_id, target.region_id), {})[str(target.id).lower()] = target
+        known = set(str(target.id).lower() for target in plan.targets("routers"))
+        for (project_id, region_id), members in networks.items():
+            try:
+                creators = dict(
+                    (str(item.get("creator_task_id")).lower(), members[str(item.get("id")).lower()])
+                    for page in self.client.iter_pages(KINDS["networks"].list_path(project_id, region_id),
+                                                       deadline=self.deadline)
+                    for item in page if str(item.get("id")).lower() in members and item.get("creator_task_id"))
+                routers = [item for page in self.client.iter_pages(KINDS["routers"].list_path(project_id, region_id),
+                                                                   deadline=self.deadline)
+                           for item in page] if creators else []
+            except (ApiError, NoAnswerError, MalformedAnswerError) as exc:
+                self.warnings.append("the routers made with the networks of project %s, region %s could not be "
+                                     "looked for: %s" % (project_id, region_id, exc))
+                continue
+            for router in routers:
+                network = creators.get(str(router.get("creator_task_id")).lower())
+                ref = router.get("id")
+                if network is None or not isinstance(ref, str) or not _REF_RE.match(ref) or ref.lower() in known \
+                        or "delet" in str(router.get("status") or "").lower():
+                    continue
+                known.add(ref.lower())
+                plan.add(Target(KINDS["routers"], ref, project_id, region_id))
+                plan.made_with[ref] = network.id
 
     def _each(self, targets, action):
         """Run C(action) on every target, concurrently over the client's pool (bounded by POOL_MAXSIZE)."""
@@ -387,6 +451,7 @@ def cleanup_result(plan, not_started, task_ids, elapsed, check_mode):
         with_parent=dict((kind, ids) for kind, ids in plan.parts.items()
                          if not check_mode and PARTS[kind] not in failed_kinds),
         skipped_unknown=plan.skipped,
+        made_with=dict(plan.made_with),
         task_ids=task_ids,
         elapsed=round(elapsed, 3),
     )
@@ -446,6 +511,8 @@ class CleanupModule(GcoreModule):
                           params["conflict_timeout"], say=lines.write if lines is not None else None)
         started = cleanup.clock()
         not_started = cleanup.run(plan, check_mode=self.module.check_mode)
+        for warning in cleanup.warnings:
+            self.module.warn(warning)
         result = cleanup_result(plan, not_started, cleanup.task_ids, cleanup.clock() - started,
                                 self.module.check_mode)
         if result["failed_resources"]:

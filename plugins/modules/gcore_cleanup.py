@@ -35,6 +35,13 @@ description:
     (a 5xx, a reset, a read timeout). Such a C(DELETE) is checked with a C(GET) instead: a 404 means it was
     deleted; a resource being deleted has the task working on it waited for; otherwise the resource
     fails, its message saying the call may have been processed.'
+  - 'A network is created with a router by default (the API''s C(create_router)); the network''s task
+    names only the network in its C(created_resources), yet the network''s subnets and the network
+    itself cannot be deleted while that router is there. When O(created) holds networks, the module
+    lists the networks and the routers of their project and region once, and deletes in the routers
+    rank each router whose C(creator_task_id) is the task that created one of these networks
+    (returned in RV(made_with)). Routers made by any other task are left alone. If these lists fail,
+    the module warns and goes on (the network''s C(DELETE) then names what holds it).'
   - 'Kubernetes clusters are deleted by name, as the API addresses them: the module lists the
     clusters of the project and region once and finds the name of each ID it was given (a name given
     instead of an ID works too). An ID the list does not hold is already gone.'
@@ -251,6 +258,15 @@ with_parent:
   sample:
     ports:
       - 1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b
+made_with:
+  description:
+    - The routers O(created) does not name that were made with one of its networks (same creating task),
+      and deleted (or, in check mode, read) with them. Keys are the router IDs, values the network IDs.
+  returned: always
+  type: dict
+  sample:
+    0c9e1d3a-7b55-4f0e-9d6a-2b7c8e9f0a1b: f0d19cec-5c3f-4853-886e-304915960ff6
+  version_added: 0.3.0
 skipped_unknown:
   description: The IDs of kinds the module does not delete, left alone because O(unknown_kinds=skip), by kind.
   returned: always

@@ -136,7 +136,12 @@ def create(sandbox, kind_path, body):
     return sandbox.task(task_id)
 
 
-def test_a_failed_stack_of_every_kind_is_undone_in_one_rescue_step_in_order_without_a_409(run_playbook, quick):
+@pytest.mark.parametrize("network_router", [False, True])
+def test_a_failed_stack_of_every_kind_is_undone_in_one_rescue_step_in_order_without_a_409(run_playbook, quick,
+                                                                                         network_router):
+    # network_router: the network gets a router by default, as the API's create_router; its task names only
+    # the network, the subnet gets an interface on it, and the subnet and network refuse deletion while it is there.
+    quick.configure(network_router=network_router)
     run = run_playbook(STACK_PLAYBOOK)
     assert run.rc == 0, run.stdout + run.stderr  # rescued
     undone = run.result("Undo the stack")["result"]
@@ -145,6 +150,16 @@ def test_a_failed_stack_of_every_kind_is_undone_in_one_rescue_step_in_order_with
     assert set(undone["deleted"]) == set(["k8s_clusters", "loadbalancers", "instances", "floatingips", "volumes",
                                           "routers", "subnets", "networks"])
     assert len(undone["deleted"]["floatingips"]) == 2 and len(undone["deleted"]["volumes"]) == 2
+    network = run.result("Create the network")["result"]
+    assert list(network["created_resources"]) == ["networks"]
+    if network_router:  # found by its creator task, the network's, and deleted with the other router
+        (made,) = list(undone["made_with"])
+        assert undone["made_with"] == {made: network["created_resources"]["networks"][0]}
+        (router,) = [item for item in quick.resources("routers", include_gone=True) if item["id"] == made]
+        assert router["creator_task_id"] == network["task_ids"][0]
+        assert len(undone["deleted"]["routers"]) == 2 and made in undone["deleted"]["routers"]
+    else:
+        assert undone["made_with"] == {} and len(undone["deleted"]["routers"]) == 1
     # The boot volume went with its instance: its DELETE answered 404.
     instance = run.result("Create the instance on the subnet, with a floating IP, a boot volume and a data volume")
     assert undone["already_gone"] == {"volumes": list(instance["result"]["created_resources"]["volumes"])}

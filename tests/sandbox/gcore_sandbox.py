@@ -508,7 +508,7 @@ class Sandbox:
         self._defaults = {"latency": float(latency), "volume_duration": float(volume_duration),
                           "volume_queue": float(volume_queue), "rate_limit": 0.0,
                           "rate_limit_retry_after": 0.0, "upper_task_ids": False, "clock_offset": 0.0,
-                          "listed_from": "accepted"}
+                          "listed_from": "accepted", "network_router": False}
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._request_log_size = request_log_size
@@ -833,7 +833,8 @@ class Sandbox:
             return [f.describe() for f in self._faults]
 
     def configure(self, latency=None, volume_duration=None, volume_queue=None, *, rate_limit=None,
-                  rate_limit_retry_after=None, upper_task_ids=None, clock_offset=None, listed_from=None):
+                  rate_limit_retry_after=None, upper_task_ids=None, clock_offset=None, listed_from=None,
+                  network_router=None):
         """Change runtime settings (None = unchanged); returns the config.
 
         ``rate_limit``: /cloud/ requests per second across all clients (0 = off); beyond it a
@@ -845,6 +846,12 @@ class Sandbox:
         default: from the create call, in a creating status), ``running`` (once its task runs) or
         ``finished`` (once its task has FINISHED), as APIs differ; it exists (and holds what it
         uses) from the create call whatever this says.
+        ``network_router``: a network created from now on gets a router by default, as the API's
+        ``create_router`` (true unless the body says false): made by the network's own task (its
+        ``creator_task_id``) but not in that task's ``created_resources`` (which names the network
+        only), its gateway on the network and an interface on each subnet created on the network
+        with ``connect_to_network_router`` (true unless the body says false). The subnets and the
+        network then refuse deletion (409) until the router is gone.
         """
         new = {}
         for name, value in (("latency", latency), ("volume_duration", volume_duration),
@@ -863,6 +870,10 @@ class Sandbox:
             if listed_from not in LISTED_FROM:
                 raise ValueError("listed_from must be one of %s" % ", ".join(LISTED_FROM))
             new["listed_from"] = listed_from
+        if network_router is not None:
+            if not isinstance(network_router, bool):
+                raise ValueError("network_router must be true or false")
+            new["network_router"] = network_router
         if upper_task_ids is not None:
             if not isinstance(upper_task_ids, bool):
                 raise ValueError("upper_task_ids must be true or false")
@@ -1450,9 +1461,19 @@ class Sandbox:
 
     def _build_networks(self, res, payload, resources, task, now_us):
         res.extra.update(type=payload.get("type", "vxlan"), segmentation_id=1000 + len(self._store["networks"]))
+        if self.config["network_router"] and payload.get("create_router", True) is not False:
+            # made by the network's task, which names only the network in created_resources
+            router = self._new_res("routers", str(uuid.uuid4()), "%s-router" % res.name, res.project_id,
+                                   res.region_id, task, None)
+            router.network_id = res.id
+            router.extra["made_with_network"] = res.id
 
     def _build_subnets(self, res, payload, resources, task, now_us):
         res.network_id = payload.get("network_id")
+        if payload.get("connect_to_network_router", True) is not False:
+            for router in self._store["routers"].values():
+                if router.extra.get("made_with_network") == res.network_id and self._holds(router, now_us):
+                    router.ports.append(self._port(res.network_id, res.id))
         cidr = payload.get("cidr")
         gateway = payload.get("gateway_ip")
         if gateway is None and isinstance(cidr, str):

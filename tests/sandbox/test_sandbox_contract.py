@@ -1201,3 +1201,29 @@ def test_listed_from_says_when_a_new_volume_shows_in_its_list_and_get(sb, http, 
 def test_listed_from_refuses_other_values(sb):
     with pytest.raises(ValueError):
         sb.configure(listed_from="later")
+
+
+def test_network_router_gives_each_new_network_a_router_its_task_does_not_name(sb, http, clock):
+    sb.configure(network_router=True)
+    net_task = post(http, sb, "/cloud/v1/networks", {"name": "net"})
+    plain_task = post(http, sb, "/cloud/v1/networks", {"name": "plain", "create_router": False})
+    clock.advance(1)
+    assert get_task(http, sb, net_task)["created_resources"]["routers"] == []
+    (net_id,) = created(http, sb, net_task, "networks")
+    (router,) = listing(http, sb, "/cloud/v1/routers")["results"]
+    assert (router["creator_task_id"], router["name"]) == (net_task, "net-router")
+    assert router["external_gateway_info"]["network_id"] == net_id
+    sub_task = post(http, sb, "/cloud/v1/subnets", {"name": "sub", "network_id": net_id, "cidr": "10.0.0.0/24"})
+    clock.advance(1)
+    (sub_id,) = created(http, sb, sub_task, "subnets")
+    (router,) = listing(http, sb, "/cloud/v1/routers")["results"]
+    assert [item["subnet_id"] for item in router["interfaces"]] == [sub_id]
+    assert_error(http.delete(sb.url + "/cloud/v1/subnets" + P + "/" + sub_id), 409)
+    assert_error(http.delete(sb.url + "/cloud/v1/networks" + P + "/" + net_id), 409)
+    assert http.delete(sb.url + "/cloud/v1/routers" + P + "/" + router["id"]).status_code == 200
+    clock.advance(1)
+    assert http.delete(sb.url + "/cloud/v1/subnets" + P + "/" + sub_id).status_code == 200
+    clock.advance(1)
+    assert http.delete(sb.url + "/cloud/v1/networks" + P + "/" + net_id).status_code == 200
+    (plain_id,) = created(http, sb, plain_task, "networks")
+    assert http.delete(sb.url + "/cloud/v1/networks" + P + "/" + plain_id).status_code == 200

@@ -499,3 +499,63 @@ def test_the_module_in_check_mode_sends_no_delete():
     result, failed = run_module(gcore_cleanup.main, dict(created=dict(volumes=["vol-1"]), project_id=1, region_id=76,
                                                          _ansible_check_mode=True), api)
     assert not failed and api.deletes() == [] and result["would_delete"] == dict(volumes=["vol-1"])
+
+
+# ------------------------------------------------------------------ routers made with a network
+
+NET_TASK = "55555555-5555-4555-8555-555555555555"
+NETWORKS_LIST = "/cloud/v1/networks/1/76"
+ROUTERS_LIST = "/cloud/v1/routers/1/76"
+
+
+def network_listing(router_creator=NET_TASK, router_status="ACTIVE"):
+    return {NETWORKS_LIST: [dict(id="net-1", creator_task_id=NET_TASK.upper()), dict(id="net-9", creator_task_id="t-9")],
+            ROUTERS_LIST: [dict(id="rt-auto", creator_task_id=router_creator, status=router_status),
+                           dict(id="rt-other", creator_task_id="t-9"), dict(id="rt-user", creator_task_id=None)]}
+
+
+def test_a_router_made_with_a_network_is_found_by_its_creator_task_and_deleted_before_the_subnets():
+    api = CleanupApi(listing=network_listing())
+    result = run(dict(networks=["net-1"], subnets=["sub-1"]), api)
+    assert api.deletes() == [path("routers", "rt-auto"), path("subnets", "sub-1"), path("networks", "net-1")]
+    assert result["deleted"] == dict(routers=["rt-auto"], subnets=["sub-1"], networks=["net-1"])
+    assert result["made_with"] == {"rt-auto": "net-1"}
+    assert api.log[:2] == ["LIST " + NETWORKS_LIST, "LIST " + ROUTERS_LIST]
+
+
+def test_a_router_the_record_names_is_not_added_twice_and_other_routers_are_left_alone():
+    api = CleanupApi(listing=network_listing())
+    result = run(dict(networks=["net-1"], routers=["rt-auto"]), api)
+    assert api.deletes() == [path("routers", "rt-auto"), path("networks", "net-1")]
+    assert result["made_with"] == {}
+
+
+def test_a_router_already_being_deleted_is_not_deleted_again():
+    api = CleanupApi(listing=network_listing(router_status="DELETING"))
+    run(dict(networks=["net-1"]), api)
+    assert api.deletes() == [path("networks", "net-1")]
+
+
+def test_no_network_no_router_lookup():
+    api = CleanupApi(listing=network_listing())
+    run(dict(volumes=["vol-1"]), api)
+    assert not [entry for entry in api.log if entry.startswith("LIST")]
+
+
+def test_a_failing_network_list_adds_nothing_and_leaves_a_warning():
+    listing = dict(network_listing(), **{NETWORKS_LIST: gcore_error(500, method="GET", path=NETWORKS_LIST)})
+    api = CleanupApi(listing=listing)
+    plan = plan_cleanup(record_from(dict(networks=["net-1"])), 1, 76)
+    cleanup = Cleanup(api, rank_wait(api, dict(wait_sleep=None, progress_interval=0)), 600.0, 60.0,
+                      sleep=api.sleep, rand=lambda: 0.5)
+    cleanup.run(plan)
+    assert api.deletes() == [path("networks", "net-1")]
+    (warning,) = cleanup.warnings
+    assert "routers made with the networks of project 1, region 76" in warning and "refused" in warning
+
+
+def test_check_mode_reads_the_router_made_with_a_network_too():
+    api = CleanupApi(listing=network_listing())
+    result = run(dict(networks=["net-1"]), api, check_mode=True)
+    assert api.deletes() == []
+    assert result["would_delete"] == dict(routers=["rt-auto"], networks=["net-1"])
