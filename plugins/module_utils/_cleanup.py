@@ -31,7 +31,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._errors import (
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import KINDS, PARTS
 from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreModule, project_region_argument_spec
 from ansible_collections.gcore.tasks.plugins.module_utils._progress import progress_reporter
-from ansible_collections.gcore.tasks.plugins.module_utils._record import RECORD_FACT, record_from
+from ansible_collections.gcore.tasks.plugins.module_utils._record import RECORD_FACT, merge_records, record_from
 from ansible_collections.gcore.tasks.plugins.module_utils._request import answer_task_ids
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids
 from ansible_collections.gcore.tasks.plugins.module_utils._wait_result import (
@@ -418,6 +418,44 @@ class Cleanup(object):
         target.outcome = "deleted"
 
 
+def add_created_by_tasks(record, read, wait, timeout, check_mode=False):
+    """The record with the IDs its own tasks created that it does not name yet.
+
+    A record's C(task_ids) may name tasks whose created IDs it lacks: a create sent with
+    C(wait: false), or one still running when its wait failed or timed out (then its ID did not
+    exist yet). Each task is read once (C(read(task_ids)): one round of the wait engine); a task
+    still running that is not a delete is waited for within C(timeout) (C(wait(task_ids, hints,
+    timeout))), not in check mode, so that what it makes is deleted too.
+
+    Returns (record, added {kind: [IDs]}, still_creating [task IDs], warnings).
+    """
+    task_ids = list(record.get("task_ids") or [])
+    if not task_ids:
+        return record, {}, [], []
+    warnings = []
+    outcome = read(task_ids)
+    tasks = dict((task["id"], task) for task in outcome.result["tasks"] if isinstance(task.get("id"), str))
+    if outcome.error is not None and not tasks:
+        return record, {}, [], ["the tasks of created could not be read (%s): only the IDs it names are deleted"
+                                % outcome.error]
+    running = [task_id for task_id in task_ids if (tasks.get(task_id) or {}).get("state") in ("NEW", "RUNNING")
+               and not str(tasks[task_id].get("task_type") or "").startswith("delete")]
+    if running and not check_mode:
+        hints = dict((task_id, dict(project_id=tasks[task_id].get("project_id"),
+                                    region_id=tasks[task_id].get("region_id"))) for task_id in running)
+        waited = wait(running, hints, timeout)
+        tasks.update((task["id"], task) for task in waited.result["tasks"] if isinstance(task.get("id"), str))
+    still = [task_id for task_id in running if (tasks.get(task_id) or {}).get("state") in ("NEW", "RUNNING")]
+    ended = [task for task in tasks.values() if task.get("state") == "FINISHED"]
+    merged = merge_records(record, dict(tasks=ended))
+    added = {}
+    for kind, ids in merged["created_resources"].items():
+        new = [item for item in ids if item not in (record.get("created_resources") or {}).get(kind, [])]
+        if new:
+            added[kind] = new
+    return merged, added, still, warnings
+
+
 class _WaitOptions(object):
     """What the wait function reads of a module (its client and wait options), for one rank's wait."""
 
@@ -478,7 +516,11 @@ def failure_message(result):
         parts.append(text)
     if len(failed) > _LISTED_IN_MESSAGE:
         parts.append("and %d more (see failed_resources)" % (len(failed) - _LISTED_IN_MESSAGE))
-    message = "%d resource(s) could not be deleted: %s" % (len(failed), "; ".join(parts))
+    message = "%d resource(s) could not be deleted: %s" % (len(failed), "; ".join(parts)) if failed else ""
+    if result.get("still_creating"):
+        message += "%s%d create task(s) of created still running at wait_timeout, so what they make could not be " \
+                   "deleted: %s (see still_creating)" % ("; " if message else "", len(result["still_creating"]),
+                                                         _ids_text(result["still_creating"]))
     if result["not_started"]:
         message += ". Not started, as they may depend on those: %s (see not_started)" % _describe_kinds(
             [(key, len(ids)) for key, ids in result["not_started"].items()])
@@ -501,20 +543,32 @@ class CleanupModule(GcoreModule):
         check_wait_options(self)
         if params["conflict_timeout"] < 0:
             self.fail("conflict_timeout must be 0 (no retry) or more seconds, got %s" % params["conflict_timeout"])
+        scope = (params["project_id"], params["region_id"], params["unknown_kinds"])
         try:
-            plan = plan_cleanup(record_from(params["created"]), params["project_id"], params["region_id"],
-                                params["unknown_kinds"])
+            record = record_from(params["created"])
+            plan_cleanup(record, *scope)  # bad input fails here, before any request
         except ValueError as exc:
             self.fail(str(exc))
         lines = progress_reporter(params["progress_interval"])
+        say = lines.write if lines is not None else None
+        clock = getattr(self.client, "clock", time.monotonic)
+        started = clock()
+        # One round of the wait engine reads the record's tasks (no progress lines for it).
+        read = rank_wait(self.client, dict(params, progress_interval=0))
+        record, from_tasks, still, warnings = add_created_by_tasks(
+            record, lambda task_ids: read(task_ids, None, 0.0), rank_wait(self.client, params),
+            params["wait_timeout"], self.module.check_mode)
+        try:
+            plan = plan_cleanup(record, *scope)
+        except ValueError as exc:
+            self.fail("what the tasks of created made cannot be deleted: %s" % exc, created_by_tasks=from_tasks)
         cleanup = Cleanup(self.client, rank_wait(self.client, params), params["wait_timeout"],
-                          params["conflict_timeout"], say=lines.write if lines is not None else None)
-        started = cleanup.clock()
+                          params["conflict_timeout"], say=say)
         not_started = cleanup.run(plan, check_mode=self.module.check_mode)
-        for warning in cleanup.warnings:
+        for warning in warnings + cleanup.warnings:
             self.module.warn(warning)
-        result = cleanup_result(plan, not_started, cleanup.task_ids, cleanup.clock() - started,
-                                self.module.check_mode)
-        if result["failed_resources"]:
+        result = cleanup_result(plan, not_started, cleanup.task_ids, clock() - started, self.module.check_mode)
+        result.update(created_by_tasks=from_tasks, still_creating=still)
+        if result["failed_resources"] or (still and not self.module.check_mode):
             self.fail(failure_message(result), **result)
         return result

@@ -62,7 +62,8 @@ def record_from_result(result):
     record = empty_record()
     if not isinstance(result, dict):
         return record
-    if "created_resources" not in result and "tasks" not in result and _is_created_resources(result):
+    if not set(("created_resources", "tasks", "task_ids", "scopes")).intersection(result) \
+            and _is_created_resources(result):
         result = dict(created_resources=result)
     created = result.get("created_resources")
     if isinstance(created, dict):

@@ -42,6 +42,13 @@ description:
     rank each router whose C(creator_task_id) is the task that created one of these networks
     (returned in RV(made_with)). Routers made by any other task are left alone. If these lists fail,
     the module warns and goes on (the network''s C(DELETE) then names what holds it).'
+  - 'What the tasks of O(created) made is deleted too, even when O(created) does not name it yet: a
+    create sent with C(wait=false), or one still running when its wait failed or timed out (its
+    resource had no ID yet; the failed result names the task in C(pending_tasks)). The module reads
+    the tasks O(created) names once (one round of the wait engine), waits for the creates still
+    running (within O(wait_timeout)), and adds what they made (returned in RV(created_by_tasks)). A
+    create still running after that is named in RV(still_creating) and fails the module, as what it
+    makes could not be deleted. In check mode the tasks are read but not waited for.'
   - 'Kubernetes clusters are deleted by name, as the API addresses them: the module lists the
     clusters of the project and region once and finds the name of each ID it was given (a name given
     instead of an ID works too). An ID the list does not hold is already gone.'
@@ -117,6 +124,8 @@ options:
     description:
       - Seconds to wait for the delete tasks, all ranks together. A resource whose delete task has
         not ended by then fails, and the ranks after it do not start.
+      - Also, before any delete, the seconds to wait for the creates of O(created) still running
+        (see RV(still_creating)).
     type: float
     default: 1800.0
   wait_sleep:
@@ -258,6 +267,26 @@ with_parent:
   sample:
     ports:
       - 1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b
+created_by_tasks:
+  description:
+    - The IDs, by kind, that the tasks of O(created) made and that O(created) did not name (a create sent
+      with C(wait=false), or one still running when its wait gave up, waited for here). They are deleted
+      (or, in check mode, read) with the rest.
+  returned: always
+  type: dict
+  sample:
+    volumes:
+      - 726ecfcc-7fd0-4e30-a86e-7892524aa483
+  version_added: 0.3.0
+still_creating:
+  description:
+    - The create tasks of O(created) still running at O(wait_timeout) (in check mode, those running now,
+      not waited for). What they make is not deleted; outside check mode the module fails naming them.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+  version_added: 0.3.0
 made_with:
   description:
     - The routers O(created) does not name that were made with one of its networks (same creating task),

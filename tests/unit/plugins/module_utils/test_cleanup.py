@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.gcore.tasks.plugins.module_utils._cleanup import (
     CONFLICT_EVERY,
     Cleanup,
+    add_created_by_tasks,
     cleanup_result,
     conflict_delay,
     failure_message,
@@ -559,3 +560,70 @@ def test_check_mode_reads_the_router_made_with_a_network_too():
     result = run(dict(networks=["net-1"]), api, check_mode=True)
     assert api.deletes() == []
     assert result["would_delete"] == dict(routers=["rt-auto"], networks=["net-1"])
+
+
+
+# ------------------------------------------------------- what the record's own tasks created
+
+class Liveness(object):
+    def __init__(self, sleep):
+        self.sleep = sleep
+
+
+def settle(record, api, check_mode=False, timeout=600.0):
+    """add_created_by_tasks() as the module runs it: one round to read, the wait engine to wait
+    (its sleeps, through the client's liveness, on the fake clock)."""
+    api.liveness = Liveness(sleep=api.sleep)
+    read = rank_wait(api, dict(wait_sleep=None, progress_interval=0))
+    return add_created_by_tasks(record_from(record), lambda task_ids: read(task_ids, None, 0.0), read, timeout,
+                                check_mode)
+
+
+def test_a_create_still_running_when_its_wait_gave_up_is_waited_for_and_what_it_made_is_added():
+    api = CleanupApi()
+    running = api.add(30.0, project_id=3, region_id=4)
+    record, added, still, warnings = settle(dict(created_resources={}, task_ids=[running]), api)
+    assert added == {"volumes": ["vol-" + running[:8]]} and still == [] and warnings == []
+    assert record["created_resources"]["volumes"] == ["vol-" + running[:8]]
+    assert record["scopes"]["vol-" + running[:8]] == {"project_id": 3, "region_id": 4}
+    assert api.now >= 30.0
+
+
+def test_a_finished_create_whose_id_the_input_lacks_is_added_without_waiting():
+    api = CleanupApi()
+    done = api.add(0.0)
+    named = api.add(0.0)
+    record = dict(created_resources={"volumes": ["vol-" + named[:8]]}, task_ids=[done, named])
+    record, added, still, _warnings = settle(record, api)
+    assert added == {"volumes": ["vol-" + done[:8]]} and still == []
+    assert record["created_resources"]["volumes"] == ["vol-" + named[:8], "vol-" + done[:8]]
+
+
+def test_check_mode_reads_the_tasks_but_waits_for_none():
+    api = CleanupApi()
+    running = api.add(30.0)
+    _record, added, still, _warnings = settle(dict(task_ids=[running]), api, check_mode=True)
+    assert added == {} and still == [running] and api.now < 30.0
+
+
+def test_a_create_that_outlasts_wait_timeout_is_still_creating_and_a_delete_task_is_not_waited_for():
+    api = CleanupApi()
+    endless = api.add(None)
+    deleting = api.add(None, task_type="delete_volume")
+    _record, added, still, _warnings = settle(dict(task_ids=[endless, deleting]), api, timeout=5.0)
+    assert added == {} and still == [endless]
+
+
+def test_tasks_that_cannot_be_read_leave_the_record_as_it_is_with_a_warning():
+    api = CleanupApi()
+    record = dict(created_resources={"volumes": ["vol-1"]}, task_ids=["66666666-6666-4666-8666-666666666666"])
+    settled, added, still, warnings = settle(record, api)
+    assert settled == record_from(record) and added == {} and still == []
+    (warning,) = warnings
+    assert "the tasks of created could not be read" in warning
+
+
+def test_the_failure_message_names_creates_still_running():
+    result = dict(failed_resources=[], not_started={}, still_creating=["t-1"])
+    assert "1 create task(s) of created still running at wait_timeout" in failure_message(result)
+    assert "t-1" in failure_message(result)

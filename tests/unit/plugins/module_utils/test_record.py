@@ -75,3 +75,8 @@ def test_record_without_drops_gone_ids_empty_kinds_and_their_scopes():
     assert trimmed["created_resources"] == dict(networks=["n1"])
     assert trimmed["scopes"] == {}
     assert trimmed["task_ids"] == [TASK_A]
+
+
+def test_a_dict_of_task_ids_alone_is_a_record_of_tasks_not_a_created_resources_dict():
+    task_id = "77777777-7777-4777-8777-777777777777"
+    assert record_from({"task_ids": [task_id.upper()]}) == dict(created_resources={}, scopes={}, task_ids=[task_id])
