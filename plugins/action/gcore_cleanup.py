@@ -18,9 +18,10 @@ class ActionModule(ProgressActionBase):
     """gcore_cleanup, with a line on screen per rank and while it waits; the record fact loses what is gone."""
 
     def _update_record(self, result, task_vars):
-        """Set RECORD_FACT to the host's current record less the IDs this run found gone (not in check mode)."""
+        """Set RECORD_FACT to the host's current record less the IDs this run found gone and the tasks it
+        cleared (not in check mode)."""
         if self._play_context.check_mode:
             return
         gone = merge_records(*[dict(created_resources=result.get(key) or {}) for key in GONE_KEYS])
-        result.setdefault("ansible_facts", {})[RECORD_FACT] = record_without(self._current_record(task_vars),
-                                                                             gone["created_resources"])
+        result.setdefault("ansible_facts", {})[RECORD_FACT] = record_without(
+            self._current_record(task_vars), gone["created_resources"], result.get("cleared_task_ids"))

@@ -31,7 +31,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._errors import (
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import KINDS, PARTS
 from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreModule, project_region_argument_spec
 from ansible_collections.gcore.tasks.plugins.module_utils._progress import progress_reporter
-from ansible_collections.gcore.tasks.plugins.module_utils._record import RECORD_FACT, merge_records, record_from
+from ansible_collections.gcore.tasks.plugins.module_utils._record import NOT_IDS, RECORD_FACT, merge_records, record_from
 from ansible_collections.gcore.tasks.plugins.module_utils._request import answer_task_ids
 from ansible_collections.gcore.tasks.plugins.module_utils._tasks import normalize_task_ids
 from ansible_collections.gcore.tasks.plugins.module_utils._wait_result import (
@@ -427,17 +427,17 @@ def add_created_by_tasks(record, read, wait, timeout, check_mode=False):
     still running that is not a delete is waited for within C(timeout) (C(wait(task_ids, hints,
     timeout))), not in check mode, so that what it makes is deleted too.
 
-    Returns (record, added {kind: [IDs]}, still_creating [task IDs], warnings).
+    Returns (record, added {kind: [IDs]}, still_creating [task IDs], warnings, the tasks read {id: task}).
     """
     task_ids = list(record.get("task_ids") or [])
     if not task_ids:
-        return record, {}, [], []
+        return record, {}, [], [], {}
     warnings = []
     outcome = read(task_ids)
     tasks = dict((task["id"], task) for task in outcome.result["tasks"] if isinstance(task.get("id"), str))
     if outcome.error is not None and not tasks:
         return record, {}, [], ["the tasks of created could not be read (%s): only the IDs it names are deleted"
-                                % outcome.error]
+                                % outcome.error], {}
     running = [task_id for task_id in task_ids if (tasks.get(task_id) or {}).get("state") in ("NEW", "RUNNING")
                and not str(tasks[task_id].get("task_type") or "").startswith("delete")]
     if running and not check_mode:
@@ -453,7 +453,22 @@ def add_created_by_tasks(record, read, wait, timeout, check_mode=False):
         new = [item for item in ids if item not in (record.get("created_resources") or {}).get(kind, [])]
         if new:
             added[kind] = new
-    return merged, added, still, warnings
+    return merged, added, still, warnings, tasks
+
+
+def cleared_tasks(tasks, result):
+    """The tasks (of C(tasks), {id: task}) that ended and whose every created ID C(result) found gone
+    (deleted, already gone, with its parent): nothing of theirs is left to delete."""
+    gone = set(str(item) for key in ("deleted", "already_gone", "with_parent")
+               for ids in result[key].values() for item in ids)
+    cleared = []
+    for task_id, task in tasks.items():
+        made = task.get("created_resources") if isinstance(task.get("created_resources"), dict) else {}
+        if task.get("state") in ("FINISHED", "ERROR") and all(
+                str(item) in gone for kind, ids in made.items() if kind not in NOT_IDS and isinstance(ids, list)
+                for item in ids):
+            cleared.append(task_id)
+    return cleared
 
 
 class _WaitOptions(object):
@@ -555,7 +570,7 @@ class CleanupModule(GcoreModule):
         started = clock()
         # One round of the wait engine reads the record's tasks (no progress lines for it).
         read = rank_wait(self.client, dict(params, progress_interval=0))
-        record, from_tasks, still, warnings = add_created_by_tasks(
+        record, from_tasks, still, warnings, tasks = add_created_by_tasks(
             record, lambda task_ids: read(task_ids, None, 0.0), rank_wait(self.client, params),
             params["wait_timeout"], self.module.check_mode)
         try:
@@ -568,7 +583,8 @@ class CleanupModule(GcoreModule):
         for warning in warnings + cleanup.warnings:
             self.module.warn(warning)
         result = cleanup_result(plan, not_started, cleanup.task_ids, clock() - started, self.module.check_mode)
-        result.update(created_by_tasks=from_tasks, still_creating=still)
+        result.update(created_by_tasks=from_tasks, still_creating=still,
+                      cleared_task_ids=[] if self.module.check_mode else cleared_tasks(tasks, result))
         if result["failed_resources"] or (still and not self.module.check_mode):
             self.fail(failure_message(result), **result)
         return result

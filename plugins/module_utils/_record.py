@@ -23,7 +23,7 @@ __metaclass__ = type
 
 RECORD_FACT = "gcore_created_record"
 # Keys of created_resources whose values are not resource IDs of this project/region (integers).
-_NOT_IDS = frozenset(("projects", "ddos_profiles"))
+NOT_IDS = frozenset(("projects", "ddos_profiles"))
 # Keys of any Ansible task result: a result of another module (a rescue's ansible_failed_result) names nothing.
 _RESULT_KEYS = frozenset(("changed", "failed", "msg", "skipped", "invocation"))
 
@@ -83,7 +83,7 @@ def record_from_result(result):
             for kind, ids in resources.items():
                 if isinstance(ids, list) and ids:
                     _add_ids(record["created_resources"], kind, ids)
-                    if scope and kind not in _NOT_IDS:
+                    if scope and kind not in NOT_IDS:
                         for item in ids:
                             record["scopes"].setdefault(str(item), dict(scope))
         if isinstance(task.get("id"), str):
@@ -136,9 +136,12 @@ def record_from(value):
                      "got a dict with keys %s" % (RECORD_FACT, ", ".join(sorted(str(key) for key in value)[:10])))
 
 
-def record_without(record, gone):
-    """The record less the IDs in C(gone) ({kind: [IDs]}); kinds left empty are dropped, scopes too."""
+def record_without(record, gone, task_ids=()):
+    """The record less the IDs in C(gone) ({kind: [IDs]}) and the C(task_ids) (tasks with nothing
+    left to delete); kinds left empty are dropped, scopes too."""
     record = record_from_result(record)
+    cleared = set(str(task_id).lower() for task_id in task_ids or [])
+    record["task_ids"] = [task_id for task_id in record["task_ids"] if task_id not in cleared]
     for kind, ids in (gone or {}).items():
         if kind in record["created_resources"]:
             drop = set(ids or [])

@@ -59,7 +59,8 @@ description:
     whose project and region the input does not tell. An ID with neither fails the call before any request.
   - Run again on the same input, the module changes nothing and returns every ID in RV(already_gone).
     The action plugin removes the IDs that are gone (RV(deleted), RV(already_gone), RV(with_parent))
-    from the host's C(gcore_created_record) fact after a successful run.
+    and the tasks with nothing left to delete (RV(cleared_task_ids)) from the host's
+    C(gcore_created_record) fact after a successful run.
   - While it waits, the module shows a line as each rank starts and progress lines as
     M(gcore.tasks.gcore_task_wait) does.
 author:
@@ -282,6 +283,16 @@ still_creating:
   description:
     - The create tasks of O(created) still running at O(wait_timeout) (in check mode, those running now,
       not waited for). What they make is not deleted; outside check mode the module fails naming them.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+  version_added: 0.3.0
+cleared_task_ids:
+  description:
+    - The tasks of O(created) that ended and whose every created ID is now gone (deleted, already gone, or
+      gone with its parent). The action plugin takes them out of the C(gcore_created_record) fact with the
+      IDs, so a later cleanup reading the record does not read them again. Empty in check mode.
   returned: always
   type: list
   elements: str

@@ -307,6 +307,7 @@ def test_the_teardown_playbook_deletes_what_the_record_fact_holds_and_empties_it
     cached = json.loads(next((tmp_path / "facts").glob("*localhost")).read_text())
     cached = json.loads(cached["__payload__"]) if "__payload__" in cached else cached  # ansible-core 2.19 wraps it
     assert cached["gcore_created_record"]["created_resources"] == {}
+    assert cached["gcore_created_record"]["task_ids"] == [], "the tasks with nothing left to delete are cleared"
     again = run_playbook(str(TEARDOWN), env=cache)
     assert again.rc == 0
     result = again.result("Delete every resource of the record, in dependency order")

@@ -52,3 +52,12 @@ def test_without_a_record_fact_the_fact_becomes_an_empty_record():
     result = dict(deleted=dict(volumes=["v1"]), already_gone={}, with_parent={})
     plugin()._update_record(result, {})
     assert result["ansible_facts"]["gcore_created_record"] == dict(created_resources={}, scopes={}, task_ids=[])
+
+
+def test_the_tasks_the_run_cleared_leave_the_record_with_their_ids():
+    result = dict(changed=True, deleted=dict(volumes=["v1", "v2"]), already_gone={}, with_parent={},
+                  cleared_task_ids=[RECORD["task_ids"][0].upper()])
+    plugin()._update_record(result, dict(ansible_facts=dict(gcore_created_record=RECORD)))
+    record = result["ansible_facts"]["gcore_created_record"]
+    assert record["task_ids"] == [] and record["created_resources"] == dict(instances=["i1"], ports=["p1"],
+                                                                            networks=["n1"])

@@ -576,7 +576,7 @@ def settle(record, api, check_mode=False, timeout=600.0):
     api.liveness = Liveness(sleep=api.sleep)
     read = rank_wait(api, dict(wait_sleep=None, progress_interval=0))
     return add_created_by_tasks(record_from(record), lambda task_ids: read(task_ids, None, 0.0), read, timeout,
-                                check_mode)
+                                check_mode)[:4]
 
 
 def test_a_create_still_running_when_its_wait_gave_up_is_waited_for_and_what_it_made_is_added():
@@ -627,3 +627,15 @@ def test_the_failure_message_names_creates_still_running():
     result = dict(failed_resources=[], not_started={}, still_creating=["t-1"])
     assert "1 create task(s) of created still running at wait_timeout" in failure_message(result)
     assert "t-1" in failure_message(result)
+
+
+def test_a_task_is_cleared_once_every_id_it_created_is_gone_and_not_before():
+    from ansible_collections.gcore.tasks.plugins.module_utils._cleanup import cleared_tasks
+    tasks = {
+        "t-all": dict(state="FINISHED", created_resources=dict(instances=["i1"], ports=["p1"], projects=[7])),
+        "t-part": dict(state="FINISHED", created_resources=dict(volumes=["v1", "v2"])),
+        "t-error": dict(state="ERROR", created_resources=None),
+        "t-running": dict(state="RUNNING", created_resources=None),
+    }
+    result = dict(deleted=dict(instances=["i1"], volumes=["v1"]), already_gone={}, with_parent=dict(ports=["p1"]))
+    assert sorted(cleared_tasks(tasks, result)) == ["t-all", "t-error"]
