@@ -418,7 +418,7 @@ class Cleanup(object):
         target.outcome = "deleted"
 
 
-def add_created_by_tasks(record, read, wait, timeout, check_mode=False):
+def add_created_by_tasks(record, read, wait, timeout, check_mode=False, say=None):
     """The record with the IDs its own tasks created that it does not name yet.
 
     A record's C(task_ids) may name tasks whose created IDs it lacks: a create sent with
@@ -426,6 +426,8 @@ def add_created_by_tasks(record, read, wait, timeout, check_mode=False):
     exist yet). Each task is read once (C(read(task_ids)): one round of the wait engine); a task
     still running that is not a delete is waited for within C(timeout) (C(wait(task_ids, hints,
     timeout))), not in check mode, so that what it makes is deleted too.
+
+    C(say) (or None) takes a line before that wait.
 
     Returns (record, added {kind: [IDs]}, still_creating [task IDs], warnings, the tasks read {id: task}).
     """
@@ -441,6 +443,8 @@ def add_created_by_tasks(record, read, wait, timeout, check_mode=False):
     running = [task_id for task_id in task_ids if (tasks.get(task_id) or {}).get("state") in ("NEW", "RUNNING")
                and not str(tasks[task_id].get("task_type") or "").startswith("delete")]
     if running and not check_mode:
+        if say is not None:
+            say("waiting for %d create task(s) of created still running, to delete what they make" % len(running))
         hints = dict((task_id, dict(project_id=tasks[task_id].get("project_id"),
                                     region_id=tasks[task_id].get("region_id"))) for task_id in running)
         waited = wait(running, hints, timeout)
@@ -572,7 +576,7 @@ class CleanupModule(GcoreModule):
         read = rank_wait(self.client, dict(params, progress_interval=0))
         record, from_tasks, still, warnings, tasks = add_created_by_tasks(
             record, lambda task_ids: read(task_ids, None, 0.0), rank_wait(self.client, params),
-            params["wait_timeout"], self.module.check_mode)
+            params["wait_timeout"], self.module.check_mode, say)
         try:
             plan = plan_cleanup(record, *scope)
         except ValueError as exc:

@@ -334,8 +334,8 @@ def pending_creates(client, kind, project_id, region_id):
                                            state=["NEW", "RUNNING"]))
         except (ApiError, NoAnswerError, MalformedAnswerError) as exc:
             return [], ("unique_by could not read the %s tasks not ended in project %s, region %s (%s): a create "
-                        "still queued whose resource is not listed yet is not found" % (kind.create_task, project_id,
-                                                                                       region_id, exc))
+                        "still queued whose resource is not listed yet is not found"
+                        % (kind.create_task, project_id, region_id, exc))
     return [task for task in tasks
             if isinstance(task, dict) and isinstance(task.get("id"), str) and task.get("task_type") == kind.create_task
             and task.get("state") not in _TASK_ENDED], None

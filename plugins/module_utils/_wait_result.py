@@ -100,7 +100,7 @@ class WaitOutcome(object):
 
     def created_note(self):
         """Points the reader at the IDs that were created despite the failure."""
-        if not self.noted or not self.result["created_resources"]:
+        if not self.noted or not any(self.result["created_resources"].values()):
             return ""
         return ". The IDs the other tasks created are in created_resources."
 

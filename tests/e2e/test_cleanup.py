@@ -137,8 +137,8 @@ def create(sandbox, kind_path, body):
 
 
 @pytest.mark.parametrize("network_router", [False, True])
-def test_a_failed_stack_of_every_kind_is_undone_in_one_rescue_step_in_order_without_a_409(run_playbook, quick,
-                                                                                         network_router):
+def test_a_failed_stack_of_every_kind_is_undone_in_one_rescue_step_in_order_without_a_409(
+        run_playbook, quick, network_router):
     # network_router: the network gets a router by default, as the API's create_router; its task names only
     # the network, the subnet gets an interface on it, and the subnet and network refuse deletion while it is there.
     quick.configure(network_router=network_router)
@@ -346,6 +346,9 @@ def test_a_create_still_running_when_its_wait_timed_out_is_waited_for_and_delete
     assert undone["created_by_tasks"] == {"volumes": [volume["id"]]}
     assert undone["deleted"] == {"volumes": [volume["id"]]} and undone["still_creating"] == []
     assert sandbox.counters()["write_routes"].get("POST /cloud/v1/volumes/{project_id}/{region_id}") == 1
+    assert "gcore_cleanup: waiting for 1 create task(s) of created still running, to delete what they make" \
+        in run.stdout
+    assert "The IDs the other tasks created" not in failed["msg"], "it created nothing"
 
 
 UNWAITED_PLAYBOOK = localhost_play("""\

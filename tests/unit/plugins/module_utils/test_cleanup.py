@@ -562,10 +562,12 @@ def test_check_mode_reads_the_router_made_with_a_network_too():
     assert result["would_delete"] == dict(routers=["rt-auto"], networks=["net-1"])
 
 
-
 # ------------------------------------------------------- what the record's own tasks created
 
+
 class Liveness(object):
+    """What the wait engine takes from a real client's liveness: its sleeps (here on the fake clock)."""
+
     def __init__(self, sleep):
         self.sleep = sleep
 
