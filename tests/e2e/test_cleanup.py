@@ -315,42 +315,6 @@ def test_the_teardown_playbook_deletes_what_the_record_fact_holds_and_empties_it
     assert [status for _route, status in deletes(quick)] == [200, 200, 200]
 
 
-TIMED_OUT_PLAYBOOK = localhost_play("""\
-- name: Build, with a wait that gives up while the volume is still being created
-  block:
-    - name: Create the volume
-      gcore.tasks.gcore_request:
-        method: POST
-        path: /cloud/v1/volumes/{project_id}/{region_id}
-        body: {source: new-volume, name: slow-data, size: 1}
-        wait_timeout: 1
-  rescue:
-    - name: Undo what the play started
-      gcore.tasks.gcore_cleanup:
-        created: ["{{ gcore_created_record | default({}) }}", "{{ ansible_failed_result }}"]
-      register: undone
-""", name="A wait that times out, then a rescue", wait_sleep=0.2)
-
-
-def test_a_create_still_running_when_its_wait_timed_out_is_waited_for_and_deleted(run_playbook, sandbox):
-    # The volume's ID does not exist when the wait gives up: the failed result names its task only.
-    sandbox.configure(volume_duration=4.0, volume_queue=0.1)
-    run = run_playbook(TIMED_OUT_PLAYBOOK)
-    assert run.rc == 0, run.stdout + run.stderr  # rescued
-    assert run.result("Create the volume")["status"] == "failed"
-    failed = run.result("Create the volume")["result"]
-    assert failed["created_resources"] == {} and len(failed["pending_tasks"]) == 1
-    undone = run.result("Undo what the play started")["result"]
-    (volume,) = sandbox.resources("volumes", include_gone=True)
-    assert volume["name"] == "slow-data" and volume["phase"] is None, "created, then deleted"
-    assert undone["created_by_tasks"] == {"volumes": [volume["id"]]}
-    assert undone["deleted"] == {"volumes": [volume["id"]]} and undone["still_creating"] == []
-    assert sandbox.counters()["write_routes"].get("POST /cloud/v1/volumes/{project_id}/{region_id}") == 1
-    assert "gcore_cleanup: waiting for 1 create task(s) of created still running, to delete what they make" \
-        in run.stdout
-    assert "The IDs the other tasks created" not in failed["msg"], "it created nothing"
-
-
 UNWAITED_PLAYBOOK = localhost_play("""\
 - name: Create a volume without waiting
   gcore.tasks.gcore_request:
