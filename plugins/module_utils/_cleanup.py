@@ -21,13 +21,7 @@ import re
 import time
 
 from ansible_collections.gcore.tasks.plugins.module_utils._client import each_concurrently
-from ansible_collections.gcore.tasks.plugins.module_utils._errors import (
-    MAYBE_PROCESSED,
-    ApiError,
-    GcoreError,
-    MalformedAnswerError,
-    NoAnswerError,
-)
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import MAYBE_PROCESSED, READ_FAILURES, GcoreError
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import KINDS, PARTS
 from ansible_collections.gcore.tasks.plugins.module_utils._module import GcoreModule, project_region_argument_spec
 from ansible_collections.gcore.tasks.plugins.module_utils._progress import progress_reporter
@@ -39,6 +33,7 @@ from ansible_collections.gcore.tasks.plugins.module_utils._wait_result import (
     check_wait_options,
     wait_for_tasks,
 )
+from ansible_collections.gcore.tasks.plugins.module_utils._waiter import read_tasks
 
 UNKNOWN_KINDS = ("fail", "skip")
 # A resource ID or name as it may stand in a path: RFC 3986 unreserved characters only.
@@ -49,6 +44,7 @@ CONFLICT_FIRST = 1.0
 CONFLICT_EVERY = 10.0
 _LISTED_IN_MESSAGE = 10
 # Progress and messages say "3 floating IPs" and "1 instance", not "3 floatingips" and "1 instances".
+_UNREAD = "the tasks of created could not be read (%s): only the IDs it names are deleted"
 _KIND_WORDS = dict(k8s_clusters="Kubernetes cluster", loadbalancers="load balancer", floatingips="floating IP")
 
 
@@ -254,7 +250,7 @@ class Cleanup(object):
                 routers = [item for page in self.client.iter_pages(KINDS["routers"].list_path(project_id, region_id),
                                                                    deadline=self.deadline)
                            for item in page] if creators else []
-            except (ApiError, NoAnswerError, MalformedAnswerError) as exc:
+            except READ_FAILURES as exc:
                 self.warnings.append("the routers made with the networks of project %s, region %s could not be "
                                      "looked for: %s" % (project_id, region_id, exc))
                 continue
@@ -418,12 +414,12 @@ class Cleanup(object):
         target.outcome = "deleted"
 
 
-def add_created_by_tasks(record, read, wait, timeout, check_mode=False, say=None):
+def add_created_by_tasks(record, client, wait, timeout, check_mode=False, say=None):
     """The record with the IDs its own tasks created that it does not name yet.
 
     A record's C(task_ids) may name tasks whose created IDs it lacks: a create sent with
     C(wait: false), or one still running when its wait failed or timed out (then its ID did not
-    exist yet). Each task is read once (C(read(task_ids)): one round of the wait engine); a task
+    exist yet). Each task is read once (_waiter.read_tasks: one round of the wait engine); a task
     still running that is not a delete is waited for within C(timeout) (C(wait(task_ids, hints,
     timeout))), not in check mode, so that what it makes is deleted too.
 
@@ -434,12 +430,13 @@ def add_created_by_tasks(record, read, wait, timeout, check_mode=False, say=None
     task_ids = list(record.get("task_ids") or [])
     if not task_ids:
         return record, {}, [], [], {}
-    warnings = []
-    outcome = read(task_ids)
-    tasks = dict((task["id"], task) for task in outcome.result["tasks"] if isinstance(task.get("id"), str))
-    if outcome.error is not None and not tasks:
-        return record, {}, [], ["the tasks of created could not be read (%s): only the IDs it names are deleted"
-                                % outcome.error], {}
+    try:
+        found = read_tasks(client, task_ids)
+    except READ_FAILURES as exc:
+        return record, {}, [], [_UNREAD % exc], {}
+    warnings = [_UNREAD % (found.not_found if found.none_known else "%d not found: %s" % (
+        len(found.missing), _ids_text(found.missing)))] if found.missing else []
+    tasks = dict((task["id"], task) for task in found.tasks)
     running = [task_id for task_id in task_ids if (tasks.get(task_id) or {}).get("state") in ("NEW", "RUNNING")
                and not str(tasks[task_id].get("task_type") or "").startswith("delete")]
     if running and not check_mode:
@@ -572,11 +569,8 @@ class CleanupModule(GcoreModule):
         say = lines.write if lines is not None else None
         clock = getattr(self.client, "clock", time.monotonic)
         started = clock()
-        # One round of the wait engine reads the record's tasks (no progress lines for it).
-        read = rank_wait(self.client, dict(params, progress_interval=0))
         record, from_tasks, still, warnings, tasks = add_created_by_tasks(
-            record, lambda task_ids: read(task_ids, None, 0.0), rank_wait(self.client, params),
-            params["wait_timeout"], self.module.check_mode, say)
+            record, self.client, rank_wait(self.client, params), params["wait_timeout"], self.module.check_mode, say)
         try:
             plan = plan_cleanup(record, *scope)
         except ValueError as exc:

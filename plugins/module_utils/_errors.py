@@ -117,3 +117,8 @@ class MaybeProcessedError(GcoreError):
                       details=error.details, url=error.url, invalid_fields=error.invalid_fields)
         wrapped.cause = error
         return wrapped
+
+
+# A read the API refused, did not answer or answered badly: what an optional read (an extra check)
+# may go on without. A cancelled job (_cancel.ControllerGone, another GcoreError) is not one.
+READ_FAILURES = (ApiError, NoAnswerError, MalformedAnswerError)

@@ -32,7 +32,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.gcore.tasks.plugins.module_utils._errors import ApiError, MalformedAnswerError, NoAnswerError
+from ansible_collections.gcore.tasks.plugins.module_utils._errors import READ_FAILURES, ApiError
 from ansible_collections.gcore.tasks.plugins.module_utils._kinds import kind_of_collection
 
 # Statuses (lower case) of a resource still being made, going away, or broken, across the kinds'
@@ -328,11 +328,11 @@ def pending_creates(client, kind, project_id, region_id):
         return [], None
     try:
         tasks = client.list_active_tasks(project_id, region_id, task_type=kind.create_task)
-    except (ApiError, NoAnswerError, MalformedAnswerError):
+    except READ_FAILURES:
         try:
             tasks = client.list_tasks(dict(project_id=project_id, region_id=region_id, task_type=kind.create_task,
                                            state=["NEW", "RUNNING"]))
-        except (ApiError, NoAnswerError, MalformedAnswerError) as exc:
+        except READ_FAILURES as exc:
             return [], ("unique_by could not read the %s tasks not ended in project %s, region %s (%s): a create "
                         "still queued whose resource is not listed yet is not found"
                         % (kind.create_task, project_id, region_id, exc))

@@ -612,8 +612,8 @@ class TaskWaiter(object):
 
 
 class TasksRead(object):
-    """What read_tasks found: C(tasks) in the order asked (when none is missing), C(missing) the IDs
-    the API does not know, C(not_found) the 404 of the first, C(none_known) when it knew none at all."""
+    """What read_tasks found: C(tasks) the ones the API knows, in the order asked, C(missing) the IDs
+    it does not know, C(not_found) the 404 of the first, C(none_known) when it knew none at all."""
 
     def __init__(self, tasks, missing, not_found, none_known):
         self.tasks = tasks
@@ -634,9 +634,10 @@ def read_tasks(client, task_ids):
         if task_id in book.broken:
             raise book.broken[task_id]
     missing = [task_id for task_id in task_ids if task_id in book.vanished]
+    known = [book.tasks[task_id] for task_id in task_ids if task_id not in book.vanished]
     if missing:
-        return TasksRead([], missing, book.vanished[missing[0]], book.unknown_api_error(task_ids) is not None)
-    return TasksRead([book.tasks[task_id] for task_id in task_ids], [], None, False)
+        return TasksRead(known, missing, book.vanished[missing[0]], book.unknown_api_error(task_ids) is not None)
+    return TasksRead(known, [], None, False)
 
 
 def _is_id(value):

@@ -576,9 +576,8 @@ def settle(record, api, check_mode=False, timeout=600.0):
     """add_created_by_tasks() as the module runs it: one round to read, the wait engine to wait
     (its sleeps, through the client's liveness, on the fake clock)."""
     api.liveness = Liveness(sleep=api.sleep)
-    read = rank_wait(api, dict(wait_sleep=None, progress_interval=0))
-    return add_created_by_tasks(record_from(record), lambda task_ids: read(task_ids, None, 0.0), read, timeout,
-                                check_mode)[:4]
+    wait = rank_wait(api, dict(wait_sleep=None, progress_interval=0))
+    return add_created_by_tasks(record_from(record), api, wait, timeout, check_mode)[:4]
 
 
 def test_a_create_still_running_when_its_wait_gave_up_is_waited_for_and_what_it_made_is_added():
